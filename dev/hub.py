@@ -1,0 +1,683 @@
+#!/usr/bin/env python3
+"""Set up and run Integration Hub for development, tests and benchmarks.
+
+Used by the Makefile (``make run``, ``make test``, ``make bench NAME=...``). It needs
+only the Python standard library, so it runs before any virtual environment exists.
+
+What it prepares, each step skipped when already done:
+
+* a virtual environment (shared by every clone on the machine, under the cache
+  directory) with Odoo 18, queue_job, pytest-odoo and the module's dependencies;
+* PostgreSQL: the server named by the usual ``PG*`` variables when one answers,
+  otherwise a private cluster under the cache directory, started for the command and
+  stopped afterwards;
+* an addons folder in which this checkout appears as ``integration_hub`` whatever the
+  clone is called.
+
+Settings (environment variables):
+
+``ODOO_SRC``               Odoo 18 source: a folder, an archive path or an URL
+                           (default: the official 18.0 source release).
+``PYTHON``                 interpreter for the virtual environment (default: this one);
+                           if it already imports Odoo 18, that Odoo is used.
+``INTEGRATION_HUB_CACHE``  cache directory (default ``~/.cache/integration-hub``).
+``INTEGRATION_HUB_DB``     database of ``make run`` (default ``integration_hub``).
+``INTEGRATION_HUB_PORT``   HTTP port of ``make run`` (default 8069).
+``PGHOST``/``PGPORT``/``PGUSER``/``PGPASSWORD``  an existing PostgreSQL server.
+"""
+
+import ast
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULE = "integration_hub"
+DEFAULT_ODOO_SRC = "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
+CACHE = Path(
+    os.environ.get("INTEGRATION_HUB_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "integration-hub"
+)
+VENV = CACHE / "venv"
+BUILD = ROOT / ".build"
+ADDONS = BUILD / "addons"
+EMBEDDED_PG_PORT = int(os.environ.get("INTEGRATION_HUB_PGPORT", "55432"))
+# Odoo refuses to connect as "postgres": the embedded cluster's superuser is "odoo".
+EMBEDDED_PG_ROLE = "odoo"
+# Python packages the module, its tests and its tools need besides Odoo itself.
+PROJECT_REQUIREMENTS = ROOT / "dev" / "requirements.txt"
+# Pins applied to Odoo's own requirements when its list leaves a version open.
+ODOO_CONSTRAINTS = ROOT / "dev" / "odoo-constraints.txt"
+# Requirements of Odoo that the module does not use and that need system headers to
+# build (LDAP) or exist only on Windows.
+SKIPPED_ODOO_REQUIREMENTS = {"python-ldap", "pypiwin32", "rl-renderpm"}
+
+
+class SetupError(Exception):
+    """A missing piece, reported as one sentence and a non-zero exit."""
+
+
+def say(message):
+    """Print a progress line the way every step of the set-up does."""
+    print(f"[integration-hub] {message}", flush=True)
+
+
+def run(cmd, check=True, quiet=False, **kwargs):
+    """Run a command, echoing it; raise SetupError with its output on failure."""
+    if not quiet:
+        say("$ " + " ".join(str(c) for c in cmd))
+    if quiet:
+        kwargs.setdefault("stdout", subprocess.PIPE)
+        kwargs.setdefault("stderr", subprocess.STDOUT)
+        kwargs.setdefault("text", True)
+    proc = subprocess.run([str(c) for c in cmd], check=False, **kwargs)
+    if check and proc.returncode:
+        output = proc.stdout if quiet and proc.stdout else ""
+        raise SetupError(f"{cmd[0]} failed (exit {proc.returncode}).\n{output}")
+    return proc
+
+
+def file_digest(*paths):
+    """Hash of the given files' contents, to know when a cached step is stale."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes() if Path(path).exists() else b"-")
+    return digest.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- Python
+
+
+def venv_python():
+    return VENV / "bin" / "python"
+
+
+def imports_odoo18(python):
+    """True when ``python`` can import Odoo 18."""
+    probe = "import odoo.release as r; print(r.version_info[0])"
+    try:
+        proc = subprocess.run(
+            [str(python), "-c", probe], capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0 and proc.stdout.strip() == "18"
+
+
+def fetch_odoo_source():
+    """Return a folder holding Odoo 18's ``odoo`` package, fetching it if needed."""
+    source = os.environ.get("ODOO_SRC") or DEFAULT_ODOO_SRC
+    path = Path(source).expanduser()
+    if path.is_dir():
+        if not (path / "odoo" / "release.py").exists():
+            raise SetupError(
+                f"ODOO_SRC={source} is a folder without odoo/release.py: point it at "
+                "an Odoo 18 source tree (the folder holding odoo-bin)."
+            )
+        return path.resolve()
+    target = CACHE / "odoo-src" / hashlib.sha256(source.encode()).hexdigest()[:12]
+    if (target / "odoo" / "release.py").exists():
+        return target
+    if path.is_file():
+        archive = path
+    elif "://" in source:
+        archive = CACHE / "downloads" / Path(source.split("?")[0]).name
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        if not archive.exists():
+            say(f"downloading Odoo 18 from {source}")
+            try:
+                with urllib.request.urlopen(source, timeout=60) as resp:
+                    partial = archive.with_suffix(".part")
+                    with open(partial, "wb") as out:
+                        shutil.copyfileobj(resp, out)
+                    partial.rename(archive)
+            except OSError as exc:
+                raise SetupError(
+                    f"Odoo 18 source could not be downloaded from {source} ({exc}): "
+                    "set ODOO_SRC to a local Odoo 18 source folder or archive."
+                ) from exc
+    else:
+        raise SetupError(
+            f"ODOO_SRC={source} is neither a folder, an archive nor an URL: set it "
+            "to an Odoo 18 source folder, a source archive or its URL."
+        )
+    say(f"unpacking {archive}")
+    unpack = Path(tempfile.mkdtemp(dir=CACHE, prefix="unpack-"))
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(unpack)
+    else:
+        with tarfile.open(archive) as tf:
+            tf.extractall(unpack, filter="data")
+    found = next(unpack.glob("**/odoo/release.py"), None)
+    if not found:
+        shutil.rmtree(unpack)
+        raise SetupError(
+            f"{archive} holds no odoo/release.py: it is not an Odoo source."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    found.parent.parent.rename(target)
+    shutil.rmtree(unpack)
+    return target
+
+
+def odoo_requirements(source):
+    """Odoo's requirement lines, pinned where open and without unused extras."""
+    pins = {}
+    for line in ODOO_CONSTRAINTS.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            pins[line.split("==")[0].strip().lower()] = line
+    lines = []
+    req_file = source / "requirements.txt"
+    for raw in req_file.read_text().splitlines() if req_file.exists() else []:
+        line = raw.split("#")[0].strip()
+        if not line:
+            continue
+        spec, _, marker = line.partition(";")
+        name = spec.strip()
+        for sep in ("==", ">=", "<=", "~=", "<", ">"):
+            name = name.split(sep)[0]
+        name = name.strip().lower()
+        if name in SKIPPED_ODOO_REQUIREMENTS:
+            continue
+        if name == "psycopg2":
+            # The binary wheel needs no compiler nor libpq headers.
+            spec = spec.replace("psycopg2", "psycopg2-binary")
+        elif spec.strip().lower() == name and name in pins:
+            spec = pins[name]
+        lines.append(spec.strip() + (f" ;{marker}" if marker else ""))
+    return lines
+
+
+def ensure_venv():
+    """Create the shared virtual environment once; return its Python."""
+    stamp = VENV / ".integration-hub-stamp"
+    wanted = file_digest(PROJECT_REQUIREMENTS, ODOO_CONSTRAINTS)
+    python = venv_python()
+    if stamp.exists() and stamp.read_text() == wanted and imports_odoo18(python):
+        return python
+    CACHE.mkdir(parents=True, exist_ok=True)
+    base_python = os.environ.get("PYTHON") or sys.executable
+    preinstalled = imports_odoo18(base_python)
+    if not python.exists():
+        say(f"creating the virtual environment {VENV}")
+        cmd = [base_python, "-m", "venv", VENV]
+        if preinstalled:
+            # Reuse the Odoo 18 that the chosen Python already has.
+            cmd.insert(3, "--system-site-packages")
+        run(cmd)
+    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    if not preinstalled and not imports_odoo18(python):
+        source = fetch_odoo_source()
+        req = CACHE / "odoo-requirements.txt"
+        req.write_text("\n".join(odoo_requirements(source)) + "\n")
+        say(f"installing Odoo's Python dependencies from {source}")
+        run([*pip, "-r", req])
+        site = run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            quiet=True,
+            stdout=subprocess.PIPE,
+        ).stdout.strip()
+        # A path entry makes the source importable in place, as ``pip install -e``
+        # would, without copying its 600 addons.
+        Path(site, "odoo-src.pth").write_text(f"{source}\n")
+        if not imports_odoo18(python):
+            raise SetupError(f"{source} does not provide Odoo 18 to {python}.")
+    say("installing the module's Python dependencies")
+    # The addon wheels declare a dependency on an ``odoo`` distribution that the
+    # source install does not register, hence --no-deps for them.
+    requirements = [
+        line.split("#")[0].strip()
+        for line in PROJECT_REQUIREMENTS.read_text().splitlines()
+    ]
+    addons = [r for r in requirements if r.startswith("odoo-addon-")]
+    others = [r for r in requirements if r and r not in addons]
+    run([*pip, *others])
+    run([*pip, "--no-deps", *addons])
+    stamp.write_text(wanted)
+    return python
+
+
+# ----------------------------------------------------------------------- PostgreSQL
+
+
+class Postgres:
+    """The database server: an existing one from ``PG*`` variables, or our own."""
+
+    def __init__(self):
+        self.started = False
+        self.external = any(
+            os.environ.get(v) for v in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD")
+        )
+        if self.external:
+            self.host = os.environ.get("PGHOST", "localhost")
+            self.port = int(os.environ.get("PGPORT", "5432"))
+            self.user = os.environ.get("PGUSER", os.environ.get("USER", "odoo"))
+            self.password = os.environ.get("PGPASSWORD", "")
+        else:
+            self.host, self.port = "127.0.0.1", EMBEDDED_PG_PORT
+            self.user, self.password = EMBEDDED_PG_ROLE, ""
+        # A root-owned home is not traversable by the unprivileged account that
+        # PostgreSQL must run as, so root keeps the cluster under /var/cache.
+        self.os_user = "nobody" if os.geteuid() == 0 else None
+        base = Path("/var/cache/integration-hub") if self.os_user else CACHE
+        self.dir = base / "postgres"
+        self.data = self.dir / "data"
+
+    def env(self):
+        """Environment for libpq tools talking to this server."""
+        env = dict(os.environ, PGHOST=self.host, PGPORT=str(self.port))
+        env["PGUSER"] = self.user
+        if self.password:
+            env["PGPASSWORD"] = self.password
+        return env
+
+    def odoo_options(self):
+        """The ``[options]`` lines telling Odoo where the database server is."""
+        lines = [
+            f"db_host = {self.host}",
+            f"db_port = {self.port}",
+            f"db_user = {self.user}",
+        ]
+        if self.password:
+            lines.append(f"db_password = {self.password}")
+        return lines
+
+    def _bin(self, name):
+        found = shutil.which(name)
+        if found:
+            return found
+        candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+        if not candidates:
+            raise SetupError(
+                f"PostgreSQL's {name} was not found: install PostgreSQL (for example "
+                "`apt-get install postgresql`) or set PGHOST/PGPORT/PGUSER/PGPASSWORD "
+                "to a running server."
+            )
+        return str(candidates[-1])
+
+    def _as_owner(self, cmd):
+        if self.os_user:
+            return ["runuser", "-u", self.os_user, "--", *cmd]
+        return cmd
+
+    def ready(self):
+        proc = subprocess.run(
+            [self._bin("pg_isready"), "-q", "-h", self.host, "-p", str(self.port)],
+            check=False,
+        )
+        return proc.returncode == 0
+
+    def start(self):
+        """Make sure the server answers; start the private cluster if it is ours."""
+        if self.external:
+            if not self.ready():
+                raise SetupError(
+                    f"No PostgreSQL answers at {self.host}:{self.port} (from the PG* "
+                    "variables): start it, or unset PGHOST/PGPORT/PGUSER/PGPASSWORD to "
+                    "use a private cluster."
+                )
+            return
+        if self.ready():
+            return
+        if not (self.data / "PG_VERSION").exists():
+            say(f"creating a private PostgreSQL cluster in {self.data}")
+            self.dir.mkdir(parents=True, exist_ok=True)
+            if self.os_user:
+                shutil.chown(self.dir, self.os_user)
+            run(
+                self._as_owner(
+                    [
+                        self._bin("initdb"),
+                        "-D",
+                        self.data,
+                        "-U",
+                        EMBEDDED_PG_ROLE,
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                ),
+                quiet=True,
+            )
+        socket_dir = self.dir / "run"
+        socket_dir.mkdir(exist_ok=True)
+        if self.os_user:
+            shutil.chown(socket_dir, self.os_user)
+        options = (
+            f"-p {self.port} -k {socket_dir} -c listen_addresses=127.0.0.1 "
+            "-c max_connections=200 -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c shared_buffers=256MB"
+        )
+        run(
+            self._as_owner(
+                [
+                    self._bin("pg_ctl"),
+                    "-D",
+                    self.data,
+                    "-l",
+                    self.dir / "server.log",
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            quiet=True,
+        )
+        self.started = True
+        say(f"PostgreSQL started on {self.host}:{self.port}")
+
+    def stop(self):
+        """Stop the server if this process started it."""
+        if self.started:
+            run(
+                self._as_owner(
+                    [self._bin("pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop"]
+                ),
+                check=False,
+                quiet=True,
+            )
+            self.started = False
+            say("PostgreSQL stopped")
+
+    def psql(self, sql, db="postgres"):
+        """Run one SQL statement and return its unaligned output."""
+        proc = run(
+            [self._bin("psql"), "-X", "-A", "-t", "-d", db, "-c", sql],
+            quiet=True,
+            env=self.env(),
+            stdout=subprocess.PIPE,
+        )
+        return proc.stdout.strip()
+
+    def exists(self, db):
+        return self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}'") == "1"
+
+    def drop(self, db):
+        run(
+            [self._bin("dropdb"), "--if-exists", "--force", db],
+            quiet=True,
+            env=self.env(),
+        )
+
+    def clone(self, template, db):
+        self.drop(db)
+        run([self._bin("createdb"), "-T", template, db], quiet=True, env=self.env())
+
+
+# ----------------------------------------------------------------------------- Odoo
+
+
+def manifest():
+    """The addon's manifest as a dictionary."""
+    return ast.literal_eval((ROOT / "__manifest__.py").read_text())
+
+
+def module_digest():
+    """Hash of everything that makes up the installed module (not its tests)."""
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.rglob("*")):
+        rel = path.relative_to(ROOT)
+        if (
+            rel.parts[0] in {".git", ".build", "tests", "bench", "dev"}
+            or not path.is_file()
+        ):
+            continue
+        if path.suffix in {".py", ".xml", ".csv", ".png", ".js", ".scss", ".html"}:
+            digest.update(str(rel).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ensure_addons_link():
+    """Expose the checkout as ``integration_hub`` on an addons path of its own."""
+    ADDONS.mkdir(parents=True, exist_ok=True)
+    link = ADDONS / MODULE
+    if not link.is_symlink() or link.resolve() != ROOT:
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(ROOT, target_is_directory=True)
+    return ADDONS
+
+
+def write_config(pg, name, db, http_port=8069, workers=2, extra=()):
+    """Write an Odoo configuration file for this checkout and return its path."""
+    BUILD.mkdir(exist_ok=True)
+    data_dir = CACHE / "data"
+    lines = [
+        "[options]",
+        f"addons_path = {ensure_addons_link()}",
+        f"data_dir = {data_dir}",
+        "admin_passwd = admin",
+        *pg.odoo_options(),
+        f"db_name = {db}",
+        f"dbfilter = ^{db}$",
+        "list_db = False",
+        "http_interface = 127.0.0.1",
+        f"http_port = {http_port}",
+        f"workers = {workers}",
+        "max_cron_threads = 1",
+        "server_wide_modules = base,web,queue_job",
+        "limit_time_cpu = 600",
+        "limit_time_real = 1200",
+        *extra,
+        "",
+        "[queue_job]",
+        "channels = root:4,root.integration.delivery:2,root.integration.inbound:2,"
+        "root.integration.sync:1",
+        "",
+    ]
+    conf = BUILD / f"{name}.conf"
+    conf.write_text("\n".join(lines))
+    return conf
+
+
+def odoo_cmd(python, conf, *args):
+    return [python, "-m", "odoo", "-c", conf, *args]
+
+
+def odoo_install_cmd(python, conf, *args):
+    """An install or update that stops when done and reports only what matters."""
+    # Odoo 18 with the Werkzeug its requirements pin emits deprecation warnings that
+    # say nothing about this module.
+    return odoo_cmd(
+        python,
+        conf,
+        *args,
+        "--stop-after-init",
+        "--log-level=warn",
+        "--log-handler=py.warnings:ERROR",
+    )
+
+
+def ensure_template(pg, python):
+    """A database with the module's dependencies installed, cloned for each test run.
+
+    Installing base, mail and queue_job takes most of a test run's set-up; keeping
+    them in a template makes a second ``make test`` take seconds.
+    """
+    deps = sorted(manifest()["depends"])
+    version = run(
+        [python, "-c", "import odoo.release as r; print(r.version)"], quiet=True
+    ).stdout.strip()
+    key = hashlib.sha256(
+        f"{version}:{deps}:{file_digest(PROJECT_REQUIREMENTS)}".encode()
+    )
+    template = f"ih_template_{key.hexdigest()[:10]}"
+    if pg.exists(template):
+        return template
+    say(f"preparing the template database {template} ({', '.join(deps)})")
+    conf = write_config(pg, "template", template, workers=0)
+    tmp = template + "_building"
+    pg.drop(tmp)
+    run(
+        odoo_install_cmd(
+            python, conf, "-d", tmp, "-i", ",".join(deps), f"--db-filter=^{tmp}$"
+        ),
+    )
+    pg.psql(f'ALTER DATABASE "{tmp}" RENAME TO "{template}"')
+    return template
+
+
+def check_port_free(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise SetupError(
+                f"Port {port} on 127.0.0.1 is busy ({exc.strerror}): stop what listens "
+                "there or choose another with INTEGRATION_HUB_PORT=<port>."
+            ) from exc
+
+
+@contextlib.contextmanager
+def environment():
+    """Python and PostgreSQL ready; PostgreSQL stopped on the way out if started."""
+    python = ensure_venv()
+    pg = Postgres()
+    pg.start()
+    try:
+        yield python, pg
+    finally:
+        pg.stop()
+
+
+# ------------------------------------------------------------------------- commands
+
+
+def cmd_setup():
+    with environment():
+        say("environment ready")
+    return 0
+
+
+def cmd_run():
+    db = os.environ.get("INTEGRATION_HUB_DB", MODULE)
+    port = int(os.environ.get("INTEGRATION_HUB_PORT", "8069"))
+    check_port_free(port)
+    with environment() as (python, pg):
+        conf = write_config(pg, "run", db, http_port=port)
+        stamp = BUILD / f"run-{db}.stamp"
+        digest = module_digest()
+        if not pg.exists(db):
+            template = ensure_template(pg, python)
+            pg.clone(template, db)
+            say(f"installing {MODULE} with demo data in database {db}")
+            run(odoo_install_cmd(python, conf, "-i", MODULE, "--workers=0"))
+            stamp.write_text(digest)
+        elif not stamp.exists() or stamp.read_text() != digest:
+            say(f"updating {MODULE} in database {db}")
+            run(odoo_install_cmd(python, conf, "-u", MODULE, "--workers=0"))
+            stamp.write_text(digest)
+        say(
+            f"Odoo is starting: open http://127.0.0.1:{port}/web/login "
+            "and log in as admin / admin (Ctrl-C stops everything)"
+        )
+        proc = subprocess.Popen([str(c) for c in odoo_cmd(python, conf)])
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            return 0
+
+
+def lint(python):
+    """Run the linters the pre-commit configuration runs, directly."""
+    files = run(["git", "ls-files", "*.py"], quiet=True, cwd=ROOT).stdout.split()
+    say("linting with ruff and pylint-odoo")
+    bindir = Path(python).parent
+    run([bindir / "ruff", "check", "--no-cache", *files], cwd=ROOT)
+    run([bindir / "ruff", "format", "--check", "--no-cache", *files], cwd=ROOT)
+    # pylint-odoo's checks are for the addon; dev/ and bench/ are standalone scripts.
+    addon_files = [f for f in files if not f.startswith(("dev/", "bench/"))]
+    run([bindir / "pylint", "--rcfile=.pylintrc-mandatory", *addon_files], cwd=ROOT)
+
+
+def cmd_test(pytest_args):
+    started = time.monotonic()
+    db = os.environ.get("INTEGRATION_HUB_TEST_DB", f"{MODULE}_test")
+    with environment() as (python, pg):
+        if os.environ.get("INTEGRATION_HUB_SKIP_LINT") != "1":
+            lint(python)
+        template = ensure_template(pg, python)
+        pg.clone(template, db)
+        conf = write_config(pg, "test", db, workers=0)
+        say(f"installing {MODULE} in the fresh test database {db}")
+        run(odoo_install_cmd(python, conf, "-i", MODULE))
+        say(f"set-up took {time.monotonic() - started:.0f} s; running the tests")
+        tests = ADDONS / MODULE / "tests"
+        proc = run(
+            [
+                python,
+                "-m",
+                "pytest",
+                f"--odoo-config={conf}",
+                f"--odoo-database={db}",
+                "--odoo-http",
+                "--odoo-log-level=warn",
+                "-p",
+                "no:cacheprovider",
+                *(pytest_args or [tests]),
+            ],
+            check=False,
+            cwd=ROOT,
+            env=dict(os.environ, INTEGRATION_HUB_ROOT=str(ROOT)),
+        )
+        return proc.returncode
+
+
+def cmd_bench(name):
+    script = ROOT / "bench" / f"{name}.py"
+    if not name or not script.exists():
+        available = ", ".join(sorted(p.stem for p in (ROOT / "bench").glob("[!_]*.py")))
+        raise SetupError(f"No benchmark {name!r}: use NAME=<one of: {available}>.")
+    with environment() as (python, pg):
+        template = ensure_template(pg, python)
+        env = dict(
+            pg.env(), INTEGRATION_HUB_TEMPLATE=template, INTEGRATION_HUB_ROOT=str(ROOT)
+        )
+        return run([python, script], check=False, env=env, cwd=ROOT).returncode
+
+
+def main(argv):
+    command = argv[1] if len(argv) > 1 else "run"
+    try:
+        if command == "setup":
+            return cmd_setup()
+        if command == "run":
+            return cmd_run()
+        if command == "test":
+            return cmd_test(argv[2:])
+        if command == "bench":
+            return cmd_bench(argv[2] if len(argv) > 2 else "")
+        raise SetupError(f"Unknown command {command!r}: use setup, run, test or bench.")
+    except SetupError as exc:
+        print(f"[integration-hub] error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
