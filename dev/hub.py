@@ -220,12 +220,7 @@ def ensure_venv():
             cmd.insert(3, "--system-site-packages")
         run(cmd)
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    if not preinstalled and not imports_odoo18(python):
-        source = fetch_odoo_source()
-        req = CACHE / "odoo-requirements.txt"
-        req.write_text("\n".join(odoo_requirements(source)) + "\n")
-        say(f"installing Odoo's Python dependencies from {source}")
-        run([*pip, "-r", req])
+    if not preinstalled:
         site = run(
             [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
             quiet=True,
@@ -233,7 +228,14 @@ def ensure_venv():
         ).stdout.strip()
         # A path entry makes the source importable in place, as ``pip install -e``
         # would, without copying its 600 addons.
-        Path(site, "odoo-src.pth").write_text(f"{source}\n")
+        pth = Path(site, "odoo-src.pth")
+        installed = pth.exists() and Path(pth.read_text().strip()).is_dir()
+        source = Path(pth.read_text().strip()) if installed else fetch_odoo_source()
+        req = CACHE / "odoo-requirements.txt"
+        req.write_text("\n".join(odoo_requirements(source)) + "\n")
+        say(f"installing Odoo's Python dependencies from {source}")
+        run([*pip, "-r", req])
+        pth.write_text(f"{source}\n")
         if not imports_odoo18(python):
             raise SetupError(f"{source} does not provide Odoo 18 to {python}.")
     say("installing the module's Python dependencies")
@@ -490,7 +492,22 @@ def write_config(pg, name, db, http_port=8069, workers=2, extra=()):
 
 
 def odoo_cmd(python, conf, *args):
-    return [python, "-m", "odoo", "-c", conf, *args]
+    return [ensure_launcher(python), "-c", conf, *args]
+
+
+def ensure_launcher(python):
+    """The ``odoo`` command of the virtual environment, written if Odoo has none.
+
+    A source install has no console script, and ``python -m odoo`` cannot serve:
+    Odoo re-executes ``sys.argv[0]`` to start its gevent worker.
+    """
+    launcher = Path(python).parent / "odoo"
+    if not launcher.exists():
+        launcher.write_text(
+            f"#!{python}\nfrom odoo.cli.command import main\n\nmain()\n"
+        )
+        launcher.chmod(0o755)
+    return launcher
 
 
 def odoo_install_cmd(python, conf, *args):
@@ -591,15 +608,26 @@ def cmd_run():
             "and log in as admin / admin (Ctrl-C stops everything)"
         )
         proc = subprocess.Popen([str(c) for c in odoo_cmd(python, conf)])
+        # SIGTERM (a service manager, `kill`) stops everything like Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             return proc.wait()
         except KeyboardInterrupt:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            return 0
+            return stop_gracefully(proc)
+
+
+def stop_gracefully(proc):
+    """Stop Odoo once: Ctrl-C reached it already unless only we were signalled."""
+    try:
+        proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return 0
 
 
 def lint(python):
@@ -622,7 +650,7 @@ def cmd_test(pytest_args):
             lint(python)
         template = ensure_template(pg, python)
         pg.clone(template, db)
-        conf = write_config(pg, "test", db, workers=0)
+        conf = write_config(pg, f"test-{db}", db, workers=0)
         say(f"installing {MODULE} in the fresh test database {db}")
         run(odoo_install_cmd(python, conf, "-i", MODULE))
         say(f"set-up took {time.monotonic() - started:.0f} s; running the tests")
