@@ -59,12 +59,20 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import asdict
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from operator import attrgetter
 from typing import NamedTuple
-from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit
+from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
 _logger = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import fields
+from odoo import models
 
 
 class IntegrationEventType(models.Model):

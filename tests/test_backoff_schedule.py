@@ -7,7 +7,10 @@ import unittest
 from email.utils import formatdate
 
 from ..tools import backoff
-from ..tools.backoff import DELIVERED, FAILED, GONE, RETRY
+from ..tools.backoff import DELIVERED
+from ..tools.backoff import FAILED
+from ..tools.backoff import GONE
+from ..tools.backoff import RETRY
 
 NOW = 1700000000
 

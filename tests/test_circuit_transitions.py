@@ -5,17 +5,16 @@ exactly as the delivery flow relies on, and never lets more trials through than
 allowed."""
 
 import unittest
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from ..tools import circuit
-from ..tools.circuit import (
-    CLOSED,
-    EVENT_CLOSED,
-    EVENT_OPENED,
-    HALF_OPEN,
-    OPEN,
-    CircuitState,
-)
+from ..tools.circuit import CLOSED
+from ..tools.circuit import EVENT_CLOSED
+from ..tools.circuit import EVENT_OPENED
+from ..tools.circuit import HALF_OPEN
+from ..tools.circuit import OPEN
+from ..tools.circuit import CircuitState
 
 T0 = datetime(2025, 1, 1, 12, 0, 0)
 THRESHOLD = 3

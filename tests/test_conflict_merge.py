@@ -5,10 +5,15 @@ backend offers; manual leaves the decision to an operator."""
 
 import hashlib
 import unittest
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 from ..tools import merge
-from ..tools.merge import LATEST_WINS, MANUAL, MERGE, SOURCE_WINS, TARGET_WINS
+from ..tools.merge import LATEST_WINS
+from ..tools.merge import MANUAL
+from ..tools.merge import MERGE
+from ..tools.merge import SOURCE_WINS
+from ..tools.merge import TARGET_WINS
 
 LOCAL = {"name": "Ada Lovelace", "phone": "+44 20 0000", "email": "", "vip": True}
 REMOTE = {"name": "Ada King", "phone": None, "email": "ada@example.com", "vip": False}

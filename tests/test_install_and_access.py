@@ -3,7 +3,9 @@
 """The module installs, its menus and views load, and each group gets its rights."""
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase
+from odoo.tests import new_test_user
+from odoo.tests import tagged
 
 
 @tagged("post_install", "-at_install")

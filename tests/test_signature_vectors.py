@@ -13,22 +13,22 @@ import hashlib
 import hmac
 import time
 import unittest
-from datetime import datetime, timezone
+from datetime import datetime
+from datetime import timezone
 
-from standardwebhooks import Webhook, WebhookVerificationError
+from standardwebhooks import Webhook
+from standardwebhooks import WebhookVerificationError
 
 from ..tools import signatures
-from ..tools.signatures import (
-    GITHUB,
-    HMAC_SHA256,
-    SHOPIFY,
-    STANDARD_WEBHOOKS,
-    STRIPE,
-    InvalidSignatureError,
-    MissingHeaderError,
-    TimestampOutOfToleranceError,
-    VerifiedDelivery,
-)
+from ..tools.signatures import GITHUB
+from ..tools.signatures import HMAC_SHA256
+from ..tools.signatures import SHOPIFY
+from ..tools.signatures import STANDARD_WEBHOOKS
+from ..tools.signatures import STRIPE
+from ..tools.signatures import InvalidSignatureError
+from ..tools.signatures import MissingHeaderError
+from ..tools.signatures import TimestampOutOfToleranceError
+from ..tools.signatures import VerifiedDelivery
 
 # Test vector of the Standard Webhooks specification and its reference libraries.
 SW_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -13,8 +13,10 @@ half_open --(a trial succeeds)--> closed
 half_open --(a trial fails)--> open again
 """
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import datetime
+from datetime import timedelta
 from typing import NamedTuple
 
 CLOSED = "closed"

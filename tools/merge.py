@@ -11,7 +11,9 @@ strategy.
 
 import hashlib
 import json
-from datetime import date, datetime, time
+from datetime import date
+from datetime import datetime
+from datetime import time
 
 SOURCE_WINS = "source_wins"
 TARGET_WINS = "target_wins"

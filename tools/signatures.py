@@ -25,7 +25,8 @@ import binascii
 import hashlib
 import hmac
 import secrets as secrets_module
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 STANDARD_WEBHOOKS = "standard_webhooks"

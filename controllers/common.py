@@ -1,0 +1,60 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Answers shared by the module's HTTP endpoints: JSON bodies and the error envelope.
+
+Every error the module answers over HTTP has the same shape::
+
+    {"error": {"code", "message", "details", "request_id", "documentation_url"}}
+
+and every response carries ``X-Request-Id``, so an operator can find the audit line
+of any request a client reports.
+"""
+
+import json
+import uuid
+
+from odoo.http import request
+
+DOCUMENTATION_PATH = "/api/v1/docs"
+
+
+def new_request_id():
+    """A request id: the client's ``X-Request-Id`` when sane, else a fresh one."""
+    incoming = request.httprequest.headers.get("X-Request-Id", "") if request else ""
+    if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+        return incoming
+    return uuid.uuid4().hex
+
+
+def json_response(body, status=200, headers=None, request_id=None):
+    """A JSON response with ``X-Request-Id`` (and any extra headers)."""
+    payload = b"" if body is None else json.dumps(body, default=str).encode()
+    all_headers = [("X-Request-Id", request_id or new_request_id())]
+    if body is not None:
+        all_headers.append(("Content-Type", "application/json"))
+    all_headers.extend((headers or {}).items())
+    return request.make_response(payload, headers=all_headers, status=status)
+
+
+def error_body(code, message, request_id, details=None, anchor=None):
+    """The error envelope as a dictionary."""
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "details": details or [],
+            "request_id": request_id,
+            "documentation_url": f"{DOCUMENTATION_PATH}#{anchor or code}",
+        }
+    }
+
+
+def error_response(status, code, message, details=None, headers=None, request_id=None):
+    """An error in the envelope, with ``X-Request-Id``."""
+    request_id = request_id or new_request_id()
+    return json_response(
+        error_body(code, message, request_id, details),
+        status=status,
+        headers=headers,
+        request_id=request_id,
+    )
