@@ -288,15 +288,11 @@ class Postgres:
         return env
 
     def odoo_options(self):
-        """The ``[options]`` lines telling Odoo where the database server is."""
-        lines = [
-            f"db_host = {self.host}",
-            f"db_port = {self.port}",
-            f"db_user = {self.user}",
-        ]
+        """The ``[options]`` keys telling Odoo where the database server is."""
+        options = {"db_host": self.host, "db_port": self.port, "db_user": self.user}
         if self.password:
-            lines.append(f"db_password = {self.password}")
-        return lines
+            options["db_password"] = self.password
+        return options
 
     def _bin(self, name):
         found = shutil.which(name)
@@ -459,33 +455,47 @@ def ensure_addons_link():
     return ADDONS
 
 
-def write_config(pg, name, db, http_port=8069, workers=2, extra=()):
-    """Write an Odoo configuration file for this checkout and return its path."""
+DEFAULT_CHANNELS = (
+    "root:4,root.integration.delivery:2,root.integration.inbound:2,"
+    "root.integration.sync:1"
+)
+
+
+def write_config(
+    pg,
+    name,
+    db,
+    http_port=8069,
+    workers=2,
+    options=None,
+    channels=DEFAULT_CHANNELS,
+    addons_extra=(),
+):
+    """Write an Odoo configuration file for this checkout and return its path.
+
+    ``options`` adds or overrides ``[options]`` keys; ``addons_extra`` are folders
+    put on the addons path after the module's own.
+    """
     BUILD.mkdir(exist_ok=True)
-    data_dir = CACHE / "data"
-    lines = [
-        "[options]",
-        f"addons_path = {ensure_addons_link()}",
-        f"data_dir = {data_dir}",
-        "admin_passwd = admin",
-        *pg.odoo_options(),
-        f"db_name = {db}",
-        f"dbfilter = ^{db}$",
-        "list_db = False",
-        "http_interface = 127.0.0.1",
-        f"http_port = {http_port}",
-        f"workers = {workers}",
-        "max_cron_threads = 1",
-        "server_wide_modules = base,web,queue_job",
-        "limit_time_cpu = 600",
-        "limit_time_real = 1200",
-        *extra,
-        "",
-        "[queue_job]",
-        "channels = root:4,root.integration.delivery:2,root.integration.inbound:2,"
-        "root.integration.sync:1",
-        "",
-    ]
+    settings = {
+        "addons_path": ",".join(str(p) for p in (ensure_addons_link(), *addons_extra)),
+        "data_dir": CACHE / "data",
+        "admin_passwd": "admin",
+        **pg.odoo_options(),
+        "db_name": db,
+        "dbfilter": f"^{db}$",
+        "list_db": False,
+        "http_interface": "127.0.0.1",
+        "http_port": http_port,
+        "workers": workers,
+        "max_cron_threads": 1,
+        "server_wide_modules": "base,web,queue_job",
+        "limit_time_cpu": 600,
+        "limit_time_real": 1200,
+        **(options or {}),
+    }
+    lines = ["[options]", *(f"{k} = {v}" for k, v in settings.items())]
+    lines += ["", "[queue_job]", f"channels = {channels}", ""]
     conf = BUILD / f"{name}.conf"
     conf.write_text("\n".join(lines))
     return conf
@@ -524,11 +534,12 @@ def odoo_install_cmd(python, conf, *args):
     )
 
 
-def ensure_template(pg, python):
-    """A database with the module's dependencies installed, cloned for each test run.
+def ensure_template(pg, python, demo=True):
+    """A database with the module's dependencies installed, cloned for each run.
 
     Installing base, mail and queue_job takes most of a test run's set-up; keeping
-    them in a template makes a second ``make test`` take seconds.
+    them in a template makes a second ``make test`` take seconds. Benchmarks use a
+    template without demo data, so that only their own records are measured.
     """
     deps = sorted(manifest()["depends"])
     version = run(
@@ -537,16 +548,23 @@ def ensure_template(pg, python):
     key = hashlib.sha256(
         f"{version}:{deps}:{file_digest(PROJECT_REQUIREMENTS)}".encode()
     )
-    template = f"ih_template_{key.hexdigest()[:10]}"
+    template = f"ih_template_{key.hexdigest()[:10]}{'' if demo else '_nodemo'}"
     if pg.exists(template):
         return template
     say(f"preparing the template database {template} ({', '.join(deps)})")
-    conf = write_config(pg, "template", template, workers=0)
+    conf = write_config(pg, template, template, workers=0)
     tmp = template + "_building"
     pg.drop(tmp)
     run(
         odoo_install_cmd(
-            python, conf, "-d", tmp, "-i", ",".join(deps), f"--db-filter=^{tmp}$"
+            python,
+            conf,
+            "-d",
+            tmp,
+            "-i",
+            ",".join(deps),
+            f"--db-filter=^{tmp}$",
+            *([] if demo else ["--without-demo=all"]),
         ),
     )
     pg.psql(f'ALTER DATABASE "{tmp}" RENAME TO "{template}"')
@@ -681,7 +699,7 @@ def cmd_bench(name):
         available = ", ".join(sorted(p.stem for p in (ROOT / "bench").glob("[!_]*.py")))
         raise SetupError(f"No benchmark {name!r}: use NAME=<one of: {available}>.")
     with environment() as (python, pg):
-        template = ensure_template(pg, python)
+        template = ensure_template(pg, python, demo=False)
         env = dict(
             pg.env(), INTEGRATION_HUB_TEMPLATE=template, INTEGRATION_HUB_ROOT=str(ROOT)
         )
