@@ -625,6 +625,7 @@ def cmd_run():
             f"Odoo is starting: open http://127.0.0.1:{port}/web/login "
             "and log in as admin / admin (Ctrl-C stops everything)"
         )
+        remote = start_reference_server(python)
         proc = subprocess.Popen([str(c) for c in odoo_cmd(python, conf)])
         # SIGTERM (a service manager, `kill`) stops everything like Ctrl-C does.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -632,6 +633,31 @@ def cmd_run():
             return proc.wait()
         except KeyboardInterrupt:
             return stop_gracefully(proc)
+        finally:
+            if remote:
+                remote.terminate()
+                remote.wait()
+
+
+def start_reference_server(python):
+    """Start the reference external system the demo backend and endpoint talk to."""
+    port = int(os.environ.get("INTEGRATION_HUB_DEMO_REMOTE_PORT", "8079"))
+    try:
+        check_port_free(port)
+    except SetupError:
+        say(f"port {port} is busy: the demo's reference external system is not started")
+        return None
+    say(f"reference external system (demo backend) on http://127.0.0.1:{port}")
+    return subprocess.Popen(
+        [
+            str(python),
+            str(ROOT / "dev" / "reference_server.py"),
+            "--port",
+            str(port),
+            "--api-key",
+            "demo-key",
+        ]
+    )
 
 
 def stop_gracefully(proc):

@@ -37,9 +37,11 @@ the form or in a Basic header). With no credentials configured, nothing is
 checked. Errors use the envelope ``{"error": {"code", "message", "details",
 "request_id", "documentation_url"}}``.
 
-Test controls, unauthenticated: ``POST /_control/faults``, ``/_control/reset``,
-``/_control/touch``, ``/_control/bad_records``, ``/_control/revoke_tokens`` and
-``GET /_control/stats``, each mirroring a :class:`ReferenceServer` method.
+``POST /webhooks`` accepts the module's outbound webhooks (the demo endpoint's
+receiver). Test controls, unauthenticated: ``POST /_control/faults``,
+``/_control/reset``, ``/_control/touch``, ``/_control/bad_records``,
+``/_control/revoke_tokens`` and ``GET /_control/stats``, each mirroring a
+:class:`ReferenceServer` method.
 """
 
 import argparse
@@ -733,6 +735,11 @@ class ReferenceServer:
         if path == "/oauth/token":
             _require_method(method, ("POST",))
             return self._issue_token(headers, body)
+        if path == "/webhooks":
+            # The reference system also subscribes to the module's outbound webhooks,
+            # so that the demo's endpoint has a receiver; stats count what arrived.
+            _require_method(method, ("POST",))
+            return _Response(200, b'{"received": true}')
         self._authenticate(headers)
         segments = path.strip("/").split("/")
         type_ = _COLLECTIONS.get(segments[0])

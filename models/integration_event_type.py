@@ -1,7 +1,9 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api
 from odoo import fields
 from odoo import models
+from odoo import tools
 
 
 class IntegrationEventType(models.Model):
@@ -19,3 +21,28 @@ class IntegrationEventType(models.Model):
     _sql_constraints = [
         ("code_unique", "unique(code)", "An event type code must be unique."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Codes are looked up through a cache by every emit.
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    def _by_code(self, code):
+        """The active event type with this code (empty when there is none)."""
+        return self.browse(self._id_by_code(code))
+
+    @api.model
+    @tools.ormcache("code")
+    def _id_by_code(self, code):
+        # Any user's business change may emit: the lookup is not theirs to pass.
+        return self.sudo().search([("code", "=", code)], limit=1).id

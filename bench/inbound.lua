@@ -1,0 +1,55 @@
+-- wrk script of bench/inbound.py. Every request is a POST of IH_BODY as JSON.
+-- With IH_DELIVERIES (a file of "webhook-id<TAB>webhook-timestamp<TAB>signature"
+-- lines), each request carries the next pre-signed delivery: threads take every
+-- IH_THREADS-th line from their own offset, so no delivery is sent twice.
+-- done() prints one JSON line with the count, p50 and p95 in microseconds.
+
+local body = os.getenv("IH_BODY")
+local deliveries_file = os.getenv("IH_DELIVERIES") or ""
+local thread_count = tonumber(os.getenv("IH_THREADS") or "1")
+local next_id = 0
+
+function setup(thread)
+   thread:set("thread_id", next_id)
+   next_id = next_id + 1
+end
+
+local deliveries = {}
+local position = 1
+
+function init(args)
+   if deliveries_file ~= "" then
+      for line in io.lines(deliveries_file) do
+         local msg_id, timestamp, signature = line:match("^([^\t]+)\t([^\t]+)\t([^\t]+)$")
+         deliveries[#deliveries + 1] = { msg_id, timestamp, signature }
+      end
+   end
+   position = 1 + thread_id
+end
+
+function request()
+   local headers = { ["Content-Type"] = "application/json" }
+   if #deliveries > 0 then
+      if position > #deliveries then
+         -- Out of fresh deliveries: repeat them (replays); bench/inbound.py
+         -- makes enough of them and checks.
+         position = 1 + thread_id
+      end
+      local delivery = deliveries[position]
+      position = position + thread_count
+      headers["webhook-id"] = delivery[1]
+      headers["webhook-timestamp"] = delivery[2]
+      headers["webhook-signature"] = delivery[3]
+   end
+   return wrk.format("POST", nil, headers, body)
+end
+
+function done(summary, latency, requests)
+   local errors = summary.errors
+   io.write(string.format(
+      '{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, ' ..
+      '"non_2xx": %d, "socket_errors": %d}\n',
+      summary.requests, summary.duration, latency:percentile(50),
+      latency:percentile(95), errors.status,
+      errors.connect + errors.read + errors.write + errors.timeout))
+end

@@ -1,0 +1,187 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Inbound webhook throughput and latency, against two ceilings.
+
+Starts Odoo with two HTTP workers and the queue_job runner (bench/_harness.py),
+with base_automation and the bench-only addon ``bench/ih_bench_bare`` installed,
+and loads it with wrk (concurrency 8) in one run:
+
+1. bare: ``POST /ih_bench/bare``, an ``auth="none"`` route answering 200 and
+   doing nothing, the ceiling of any Odoo route;
+2. native: ``POST /web/hook/<uuid>``, Odoo's own webhook automation (trigger
+   "On webhook", no action), on a partner;
+3. signed: ``POST /integration/webhook/<slug>``, Standard Webhooks deliveries
+   pre-signed with the official ``standardwebhooks`` library, each with its own
+   ``webhook-id``, so every request is verified, claimed, stored and queued (and
+   the job runner processes them meanwhile, as in production).
+
+Every target is warmed up first. After the run, every signed delivery must have
+been stored once and processed by its job. Last line::
+
+    RESULT ratio=<signed/bare> p95_ms=<signed p95> native_ratio=<signed/native>
+
+Needs wrk (``apt-get install wrk``). INBOUND_BENCH_SECONDS sets the length of each
+measurement (default 15 s).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from datetime import timezone
+from pathlib import Path
+
+from standardwebhooks import Webhook
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _harness
+
+BENCH_DIR = Path(__file__).resolve().parent
+LUA_SCRIPT = BENCH_DIR / "inbound.lua"
+SECONDS = int(os.environ.get("INBOUND_BENCH_SECONDS", "15"))
+WARMUP_SECONDS = 3
+CONNECTIONS = 8
+THREADS = 1
+# More fresh deliveries than the signed run can send, so none is a replay.
+DELIVERIES = 60_000
+BODY = json.dumps({"type": "bench.created", "data": {"id": 1, "name": "Ada"}})
+
+
+def write_deliveries(path, secret, count):
+    """``count`` signed deliveries of BODY, one per line, for the Lua script."""
+    timestamp = int(time.time())
+    signed_at = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    webhook = Webhook(secret)
+    with open(path, "w") as out:
+        for _number in range(count):
+            msg_id = f"msg_{uuid.uuid4().hex}"
+            signature = webhook.sign(msg_id, signed_at, BODY)
+            out.write(f"{msg_id}\t{timestamp}\t{signature}\n")
+
+
+def wrk(url, seconds, body=BODY, deliveries=""):
+    """Run wrk against ``url``; return its summary (see inbound.lua)."""
+    env = dict(
+        os.environ,
+        IH_BODY=body,
+        IH_DELIVERIES=str(deliveries),
+        IH_THREADS=str(THREADS),
+    )
+    proc = subprocess.run(
+        [
+            "wrk",
+            f"-t{THREADS}",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA_SCRIPT),
+            url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    summary["rps"] = summary["requests"] / (summary["duration_us"] / 1e6)
+    return summary
+
+
+def setup(server):
+    """The signed source and the native automation; return (secret, hook path)."""
+    with server.env() as env:
+        source = env["integration.inbound.source"].create(
+            {
+                "name": "Bench",
+                "slug": "bench",
+                # The deliveries are signed before the run starts.
+                "tolerance": 3600,
+                # Counted on every request, never reached.
+                "rate_limit": 10_000_000,
+            }
+        )
+        rule = env["base.automation"].create(
+            {
+                "name": "Bench webhook",
+                "model_id": env.ref("base.model_res_partner").id,
+                "trigger": "on_webhook",
+            }
+        )
+        return source.secret, f"/web/hook/{rule.webhook_uuid}"
+
+
+def main():
+    """Run the three measurements and print the RESULT line."""
+    if not shutil.which("wrk"):
+        print(
+            "wrk is not installed; this benchmark needs it: "
+            "apt-get install wrk (Debian/Ubuntu)",
+            file=sys.stderr,
+        )
+        return 2
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        _harness.OdooServer(
+            "inbound",
+            workers=2,
+            extra_modules=("base_automation", "ih_bench_bare"),
+            addons_path_extra=[BENCH_DIR],
+        ) as server,
+    ):
+        secret, hook_path = setup(server)
+        warmup_file, run_file = Path(tmp, "warmup.tsv"), Path(tmp, "run.tsv")
+        write_deliveries(warmup_file, secret, 5_000)
+        write_deliveries(run_file, secret, DELIVERIES)
+        native_body = json.dumps({"_model": "res.partner", "_id": 1})
+        targets = {
+            "bare": (f"{server.url}/ih_bench/bare", BODY, ""),
+            "native": (f"{server.url}{hook_path}", native_body, ""),
+            "signed": (f"{server.url}/integration/webhook/bench", BODY, run_file),
+        }
+        warmups = {"signed": warmup_file}
+        results = {}
+        for name, (url, body, deliveries) in targets.items():
+            wrk(url, WARMUP_SECONDS, body, warmups.get(name, ""))
+            results[name] = summary = wrk(url, SECONDS, body, deliveries)
+            print(
+                f"{name:7} {summary['rps']:8.1f} req/s  "
+                f"p50 {summary['p50_us'] / 1000:6.2f} ms  "
+                f"p95 {summary['p95_us'] / 1000:6.2f} ms  "
+                f"requests {summary['requests']}  non-2xx {summary['non_2xx']}  "
+                f"socket errors {summary['socket_errors']}",
+                flush=True,
+            )
+            if summary["non_2xx"] or summary["socket_errors"]:
+                raise SystemExit(f"{name}: failed requests, see {server.log_path}")
+        signed = results["signed"]
+        if signed["requests"] > DELIVERIES:
+            raise SystemExit("more signed requests than fresh deliveries: raise it")
+        waited = server.wait_jobs_done(timeout=600)
+        ((messages, done),) = server.sql(
+            "SELECT count(*), count(*) FILTER (WHERE state = 'done')"
+            " FROM integration_inbound_message"
+        )
+        print(
+            f"stored {messages} messages for {signed['requests']} signed requests "
+            f"(+ warm-up), {done} processed; jobs drained {waited:.1f} s after the run"
+        )
+        if done != messages:
+            raise SystemExit("some inbound messages were not processed")
+    ratio = signed["rps"] / results["bare"]["rps"]
+    native_ratio = signed["rps"] / results["native"]["rps"]
+    print(
+        f"RESULT ratio={ratio:.2f} p95_ms={signed['p95_us'] / 1000:.1f} "
+        f"native_ratio={native_ratio:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

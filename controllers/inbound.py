@@ -1,0 +1,296 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""``POST /integration/webhook/<slug>``: verify, deduplicate, store, queue, answer.
+
+Nothing of the business runs here: a delivery is accepted (``202``) once it is
+stored and its processing job is queued, in one committed transaction. A refused
+request is answered with the error envelope and leaves one audit line, nothing
+else.
+"""
+
+import hashlib
+import json
+import logging
+import time
+
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+
+from odoo import SUPERUSER_ID
+from odoo import fields
+from odoo import http
+from odoo.http import request
+
+from ..models.integration_idempotency_key import STATE_COMPLETED
+from ..models.integration_inbound_message import mask_headers
+from ..models.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
+from ..tools import signatures
+from .common import error_response
+from .common import json_response
+from .common import new_request_id
+
+_logger = logging.getLogger(__name__)
+
+REPLAY_HEADER = "Idempotent-Replayed"
+# A duplicate arriving while the first request is still being stored waits this
+# long for the first answer, polling the key at this interval.
+IN_FLIGHT_WAIT = 5.0
+IN_FLIGHT_POLL = 0.05
+RETRY_LATER_SECONDS = 30
+SOURCE_FIELDS = (
+    "scheme",
+    "secret",
+    "previous_secret",
+    "previous_secret_expires_at",
+    "tolerance",
+    "max_body_size",
+    "allowed_networks",
+    "rate_limit",
+    "key_ttl_days",
+    "company_id",
+)
+
+
+class InboundRejection(Exception):
+    """A request refused with ``status`` and the envelope's ``code``."""
+
+    def __init__(self, status, code, message, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+class InboundWebhookController(http.Controller):
+    """Receives the webhooks of the configured inbound sources."""
+
+    @http.route(
+        "/integration/webhook/<string:slug>",
+        type="http",
+        auth="none",
+        csrf=False,
+        readonly=False,
+        save_session=False,
+    )
+    def receive(self, slug, **_params):
+        """Accept one webhook delivery (every method is routed here so that the
+        wrong ones get the envelope with ``405``)."""
+        request_id = new_request_id()
+        env = request.env(user=SUPERUSER_ID, su=True)
+        try:
+            self._read_committed(env)
+            return self._accept(env, slug, request_id)
+        except InboundRejection as rejection:
+            return self._reject(env, slug, request_id, rejection)
+        except Exception:
+            # Whatever the sender sent, it must not see a 500; this is our fault,
+            # so ask for a retry, which every sender does on 5xx.
+            _logger.exception(
+                "Inbound webhook %s (request %s) failed", slug, request_id
+            )
+            env.cr.rollback()
+            return self._reject(
+                env,
+                slug,
+                request_id,
+                InboundRejection(
+                    503,
+                    "temporarily_unavailable",
+                    "The delivery could not be stored; retry later.",
+                    {"Retry-After": str(RETRY_LATER_SECONDS)},
+                ),
+            )
+
+    @staticmethod
+    def _read_committed(env):
+        """Run the rest of the request in READ COMMITTED.
+
+        Odoo's REPEATABLE READ turns every race on the rate-limit counter or the
+        idempotency key (both ``INSERT ... ON CONFLICT``) into a serialization
+        failure, which Odoo answers by replaying the whole request after sleeping
+        up to seconds. In READ COMMITTED a racing statement waits for the other
+        transaction and then sees its row, which is what those statements are
+        written for. In test mode all requests share the test's transaction, which
+        cannot change its isolation; they do not run concurrently either.
+        """
+        if env.registry.in_test_mode():
+            return
+        env.cr.commit()
+        env.cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+
+    def _accept(self, env, slug, request_id):
+        httprequest = request.httprequest
+        if httprequest.method != "POST":
+            raise InboundRejection(
+                405,
+                "method_not_allowed",
+                "Webhooks are delivered with POST.",
+                {"Allow": "POST"},
+            )
+        # One query finds the source and reads what this request needs of it.
+        source = env["integration.inbound.source"].search_fetch(
+            [("slug", "=", slug)], SOURCE_FIELDS, limit=1
+        )
+        body = self._read_body(
+            source.max_body_size if source else DEFAULT_MAX_BODY_SIZE
+        )
+        if not source:
+            raise InboundRejection(
+                404, "source_not_found", f"No active inbound source {slug!r}."
+            )
+        # What the delivery creates belongs to the source's company.
+        source = source.with_company(source.company_id)
+        env = source.env
+        if not source._ip_allowed(httprequest.remote_addr):
+            raise InboundRejection(
+                403, "ip_not_allowed", "This address may not post to this source."
+            )
+        if source.rate_limit:
+            allowed, _remaining, reset_in = env["integration.rate.limit"]._hit(
+                f"inbound:{source.id}", source.rate_limit
+            )
+            if not allowed:
+                raise InboundRejection(
+                    429,
+                    "rate_limited",
+                    f"More than {source.rate_limit} requests per minute.",
+                    {"Retry-After": str(max(reset_in, 1))},
+                )
+        headers = httprequest.headers
+        try:
+            signatures.verify(
+                source.scheme,
+                source._verification_secrets(fields.Datetime.now()),
+                headers,
+                body,
+                int(time.time()),
+                source.tolerance,
+            )
+        except signatures.SignatureError as error:
+            raise InboundRejection(
+                error.http_status, error.code, error.message
+            ) from None
+        mimetype = httprequest.mimetype
+        if mimetype != "application/json" and not mimetype.endswith("+json"):
+            raise InboundRejection(
+                415, "unsupported_media_type", "The body must be application/json."
+            )
+        try:
+            payload = json.loads(body)
+        except ValueError as error:
+            raise InboundRejection(
+                400, "malformed_json", f"The body is not JSON: {error}"
+            ) from None
+        body_hash = hashlib.sha256(body).hexdigest()
+        key = source._idempotency_key(headers, payload, body_hash)
+        claim, claimed = env["integration.idempotency.key"]._claim(
+            f"inbound:{source.id}", key, body_hash, source.key_ttl_days * 86400
+        )
+        if not claimed:
+            return self._replay(env, claim, body_hash, request_id)
+        message = env["integration.inbound.message"].create(
+            {
+                "source_id": source.id,
+                "company_id": source.company_id.id,
+                "event_type": source._event_type(headers, payload),
+                "idempotency_key": key,
+                "request_id": request_id,
+                "remote_addr": httprequest.remote_addr,
+                "headers": json.dumps(mask_headers(headers)),
+                "body": body.decode("utf-8", errors="replace"),
+            }
+        )
+        message._enqueue()
+        answer = {
+            "data": {
+                "id": str(message.id),
+                "type": "inbound_message",
+                "attributes": {"status": "queued"},
+            }
+        }
+        claim._complete(202, answer)
+        # The answer promises the delivery is stored: commit before sending it.
+        env.cr.commit()
+        return json_response(answer, status=202, request_id=request_id)
+
+    @staticmethod
+    def _read_body(limit):
+        """The raw body, refused with 413 beyond ``limit`` bytes without reading
+        more than ``limit + 1`` of them."""
+        httprequest = request.httprequest
+        too_large = InboundRejection(
+            413, "payload_too_large", f"The body exceeds {limit} bytes."
+        )
+        if (httprequest.content_length or 0) > limit:
+            raise too_large
+        # Odoo's request wrapper exposes only get_data(), which reads everything
+        # (a chunked body has no length to check first); the Werkzeug request it
+        # wraps has the stream.
+        body = httprequest._HTTPRequest__wrapped.stream.read(limit + 1)
+        if len(body) > limit:
+            raise too_large
+        return body
+
+    @staticmethod
+    def _replay(env, claim, body_hash, request_id):
+        """Answer a duplicate with the first request's answer.
+
+        When the first request still holds the key, wait for its answer (briefly),
+        so that simultaneous duplicates all get the same answer.
+        """
+        deadline = time.monotonic() + IN_FLIGHT_WAIT
+        while claim.exists() and claim.state != STATE_COMPLETED:
+            if time.monotonic() > deadline:
+                raise InboundRejection(
+                    409,
+                    "request_in_progress",
+                    "The same delivery is being stored; retry shortly.",
+                    {"Retry-After": "1"},
+                )
+            # End the transaction so that the next read sees the other request's
+            # commit.
+            env.cr.commit()
+            time.sleep(IN_FLIGHT_POLL)
+            claim.invalidate_recordset()
+        if not claim.exists():
+            raise InboundRejection(
+                409,
+                "request_in_progress",
+                "The same delivery was being stored and failed; retry.",
+                {"Retry-After": "1"},
+            )
+        if claim.request_hash != body_hash:
+            raise InboundRejection(
+                422,
+                "idempotency_key_reused",
+                "This delivery id was already used for a different body.",
+            )
+        status, body, headers = claim._stored_response()
+        headers[REPLAY_HEADER] = "true"
+        return json_response(
+            json.loads(body), status=status, headers=headers, request_id=request_id
+        )
+
+    @staticmethod
+    def _reject(env, slug, request_id, rejection):
+        """The error envelope for ``rejection``, and its audit line."""
+        try:
+            env["integration.inbound.audit"].create(
+                {
+                    "slug": (slug or "")[:64],
+                    "remote_addr": request.httprequest.remote_addr,
+                    "http_status": rejection.status,
+                    "code": rejection.code,
+                    "request_id": request_id,
+                }
+            )
+        except Exception:
+            _logger.exception("Audit line of request %s not written", request_id)
+            env.cr.rollback()
+        return error_response(
+            rejection.status,
+            rejection.code,
+            rejection.message,
+            headers=rejection.headers,
+            request_id=request_id,
+        )

@@ -1,0 +1,513 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import time
+
+from odoo import _
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo import tools
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.exceptions import ValidationError
+
+from ..tools import backoff
+from ..tools import netguard
+from ..tools import signatures
+from .integration_delivery import DELIVERY_DEAD
+from .integration_delivery import DELIVERY_DELIVERED
+from .integration_delivery import DELIVERY_FAILED
+from .integration_delivery import DELIVERY_PENDING
+from .integration_metrics import EMPTY_STATS
+
+ENDPOINT_ACTIVE = "active"
+ENDPOINT_PAUSED = "paused"
+ENDPOINT_DISABLED = "disabled"
+ENDPOINT_STATES = [
+    (ENDPOINT_ACTIVE, "Active"),
+    (ENDPOINT_PAUSED, "Paused"),
+    (ENDPOINT_DISABLED, "Disabled"),
+]
+
+DEFAULT_RETRY_SCHEDULE = "0, 60, 300, 1800, 7200"
+MAX_TIMEOUT = 60
+MAX_CONCURRENCY = 32
+
+# Changing these changes which endpoints an event goes to.
+SUBSCRIPTION_FIELDS = {"state", "event_type_ids", "company_id"}
+# Deliveries one job sends before handing over to a follow-up job, so that a job's
+# transaction (and the row locks it holds) stays short.
+DELIVERIES_PER_JOB = 1000
+BATCH_SIZE = 100
+# Seconds after which a job sends no new wave: with a wave in flight (at most the
+# 60 s timeout) it still ends well before Odoo's default limit_time_real (120 s).
+JOB_TIME_BUDGET = 45
+# How long a job waits before trying again when another job is already sending
+# for the same endpoint.
+BUSY_RETRY_SECONDS = 2
+# Namespace of the PostgreSQL advisory locks that let one job at a time send for
+# an endpoint (the second key is the endpoint id).
+SENDER_LOCK_NAMESPACE = 0x1B0B
+
+
+class IntegrationEndpoint(models.Model):
+    """A receiver of outbound webhooks: where to POST, which events, how to sign,
+    and how hard to try."""
+
+    _name = "integration.endpoint"
+    _description = "Integration Webhook Endpoint"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    url = fields.Char(string="URL", required=True, tracking=True)
+    state = fields.Selection(
+        ENDPOINT_STATES,
+        required=True,
+        default=ENDPOINT_ACTIVE,
+        tracking=True,
+        help="Only active endpoints receive new events and send. Pending "
+        "deliveries of paused or disabled endpoints wait and go out once the "
+        "endpoint is active again.",
+    )
+    event_type_ids = fields.Many2many(
+        "integration.event.type", string="Event types", required=True
+    )
+    signature_scheme = fields.Selection(
+        [
+            (signatures.STANDARD_WEBHOOKS, "Standard Webhooks"),
+            (signatures.HMAC_SHA256, "HMAC-SHA256 with timestamp"),
+        ],
+        required=True,
+        default=signatures.STANDARD_WEBHOOKS,
+        tracking=True,
+    )
+    # Secrets: manager-only and never tracked, so they reach neither other users
+    # nor the chatter.
+    secret = fields.Char(groups="integration_hub.group_integration_manager", copy=False)
+    previous_secret = fields.Char(
+        groups="integration_hub.group_integration_manager", copy=False
+    )
+    previous_secret_expires_at = fields.Datetime(
+        copy=False,
+        help="Until then, deliveries are signed with the previous secret too.",
+    )
+    custom_headers = fields.Text(
+        groups="integration_hub.group_integration_manager",
+        help='A JSON object of extra headers, e.g. {"Authorization": "Bearer ..."}.',
+    )
+    timeout = fields.Integer(
+        default=30, required=True, help=f"Seconds, 1 to {MAX_TIMEOUT}."
+    )
+    retry_schedule = fields.Char(
+        required=True,
+        default=DEFAULT_RETRY_SCHEDULE,
+        help="Delay before each attempt, counted from the previous one, in seconds "
+        "or with a unit (s, m, h, d). Five entries = five attempts.",
+    )
+    max_concurrency = fields.Integer(
+        string="Maximum concurrent requests", default=4, required=True
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        default=lambda self: self.env.company,
+        help="Receives the events of this company; empty: of every company.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Gets an activity when the circuit opens.",
+    )
+    circuit_failure_threshold = fields.Integer(
+        default=5, required=True, help="Consecutive failed attempts that open it."
+    )
+    circuit_open_seconds = fields.Integer(
+        default=60, required=True, help="How long it stays open before trials."
+    )
+    circuit_half_open_trials = fields.Integer(
+        default=3, required=True, help="Trial requests in flight while half-open."
+    )
+    circuit_id = fields.Many2one("integration.circuit", readonly=True, copy=False)
+    circuit_state = fields.Selection(related="circuit_id.state", string="Circuit state")
+    delivery_ids = fields.One2many("integration.delivery", "endpoint_id")
+    delivery_count = fields.Integer(compute="_compute_health")
+    pending_count = fields.Integer(compute="_compute_health")
+    problem_count = fields.Integer(
+        compute="_compute_health", help="Failed and dead deliveries."
+    )
+    success_rate_24h = fields.Float(
+        string="Success rate (24 h)",
+        compute="_compute_metrics_24h",
+        help="Share of the attempts of the last 24 hours that delivered, in %.",
+    )
+    attempt_count_24h = fields.Integer(
+        string="Attempts (24 h)", compute="_compute_metrics_24h"
+    )
+    avg_ms_24h = fields.Float(
+        string="Average latency (24 h, ms)", compute="_compute_metrics_24h"
+    )
+    p95_ms_24h = fields.Float(
+        string="p95 latency (24 h, ms)", compute="_compute_metrics_24h"
+    )
+
+    @api.depends("delivery_ids.state")
+    def _compute_health(self):
+        counts = {
+            (endpoint.id, state): count
+            for endpoint, state, count in self.env["integration.delivery"]._read_group(
+                [("endpoint_id", "in", self.ids)], ["endpoint_id", "state"], ["__count"]
+            )
+        }
+        for endpoint in self:
+            mine = {s: c for (e, s), c in counts.items() if e == endpoint.id}
+            endpoint.delivery_count = sum(mine.values())
+            endpoint.pending_count = mine.get(DELIVERY_PENDING, 0)
+            endpoint.problem_count = mine.get(DELIVERY_FAILED, 0) + mine.get(
+                DELIVERY_DEAD, 0
+            )
+
+    def _compute_metrics_24h(self):
+        # One grouped SQL query for all the endpoints shown (integration.metrics).
+        _overall, per_endpoint = self.env["integration.metrics"]._window_stats(
+            "24h", self._origin.ids
+        )
+        for endpoint in self:
+            stats = per_endpoint.get(endpoint._origin.id, EMPTY_STATS)
+            endpoint.attempt_count_24h = stats["total"]
+            endpoint.success_rate_24h = 100.0 * (stats["success_rate"] or 0.0)
+            endpoint.avg_ms_24h = stats["avg_ms"] or 0.0
+            endpoint.p95_ms_24h = stats["p95_ms"] or 0.0
+
+    @api.constrains("url")
+    def _check_url(self):
+        for endpoint in self:
+            try:
+                endpoint._check_target()
+            except ValueError as error:
+                raise ValidationError(
+                    _("Endpoint %(name)s: %(error)s", name=endpoint.name, error=error)
+                ) from None
+
+    @api.constrains("retry_schedule")
+    def _check_retry_schedule(self):
+        for endpoint in self:
+            try:
+                backoff.parse_schedule(endpoint.retry_schedule)
+            except ValueError as error:
+                raise ValidationError(
+                    _(
+                        "Retry schedule of %(name)s: %(error)s",
+                        name=endpoint.name,
+                        error=error,
+                    )
+                ) from None
+
+    @api.constrains("event_type_ids")
+    def _check_event_types(self):
+        for endpoint in self:
+            if not endpoint.event_type_ids:
+                raise ValidationError(
+                    _(
+                        "Endpoint %s must subscribe to at least one event type.",
+                        endpoint.name,
+                    )
+                )
+
+    @api.constrains(
+        "timeout",
+        "max_concurrency",
+        "circuit_failure_threshold",
+        "circuit_open_seconds",
+        "circuit_half_open_trials",
+    )
+    def _check_numbers(self):
+        for endpoint in self:
+            if not 1 <= endpoint.timeout <= MAX_TIMEOUT:
+                raise ValidationError(
+                    _("The timeout must be between 1 and %s seconds.", MAX_TIMEOUT)
+                )
+            if not 1 <= endpoint.max_concurrency <= MAX_CONCURRENCY:
+                raise ValidationError(
+                    _(
+                        "The maximum of concurrent requests must be between 1 and %s.",
+                        MAX_CONCURRENCY,
+                    )
+                )
+            if (
+                endpoint.circuit_failure_threshold <= 0
+                or endpoint.circuit_open_seconds <= 0
+                or endpoint.circuit_half_open_trials <= 0
+            ):
+                raise ValidationError(
+                    _(
+                        "The circuit breaker's failure threshold, open time and "
+                        "half-open trials must all be greater than 0."
+                    )
+                )
+
+    @api.constrains("custom_headers")
+    def _check_custom_headers(self):
+        for endpoint in self.sudo():
+            endpoint._parsed_custom_headers()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _subscribed_ids
+        for vals in vals_list:
+            if not vals.get("secret"):
+                vals["secret"] = signatures.generate_secret()
+        endpoints = super().create(vals_list)
+        for endpoint in endpoints:
+            endpoint.circuit_id = (
+                self.env["integration.circuit"]
+                .sudo()
+                .create({"endpoint_id": endpoint.id})
+            )
+        return endpoints
+
+    def write(self, vals):
+        if SUBSCRIPTION_FIELDS & set(vals):
+            self.env.registry.clear_cache()  # _subscribed_ids
+        result = super().write(vals)
+        if vals.get("state") == ENDPOINT_ACTIVE:
+            # Deliveries kept while paused or disabled go out now.
+            self.env["integration.delivery"].search(
+                [("endpoint_id", "in", self.ids), ("state", "=", DELIVERY_PENDING)]
+            )._enqueue()
+        return result
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # _subscribed_ids
+        return super().unlink()
+
+    @api.model
+    @tools.ormcache("event_type_id", "company_id")
+    def _subscribed_ids(self, event_type_id, company_id):
+        """Ids of the sending endpoints subscribed to an event type for a company.
+
+        Cached: every business transaction that emits asks, endpoints rarely
+        change (and clear the cache when they do).
+        """
+        return tuple(
+            self.sudo()
+            .search(
+                [
+                    *self._sending_domain(),
+                    ("event_type_ids", "=", event_type_id),
+                    ("company_id", "in", (False, company_id)),
+                ]
+            )
+            .ids
+        )
+
+    @api.model
+    def _sending_domain(self):
+        """Endpoints that receive new events and send."""
+        return [("state", "=", ENDPOINT_ACTIVE)]
+
+    def _parsed_custom_headers(self):
+        """The custom headers as a dict of strings (``ValidationError`` if not)."""
+        self.ensure_one()
+        if not self.custom_headers or not self.custom_headers.strip():
+            return {}
+        try:
+            headers = json.loads(self.custom_headers)
+        except ValueError as error:
+            raise ValidationError(
+                _("Custom headers must be a JSON object: %s", error)
+            ) from None
+        if not isinstance(headers, dict) or not all(
+            isinstance(key, str) and isinstance(value, str)
+            for key, value in headers.items()
+        ):
+            raise ValidationError(
+                _(
+                    "Custom headers must be a JSON object of strings, like "
+                    '{"X-Tenant": "acme"}.'
+                )
+            )
+        return headers
+
+    def _check_target(self):
+        """Refuse the URL when it points into a private network that is not
+        allow-listed (``ValueError`` with the reason)."""
+        self.ensure_one()
+        params = self.env["ir.config_parameter"].sudo()
+        allowed = (params.get_param("integration_hub.allowed_networks") or "").split(
+            ","
+        )
+        allow_http = params.get_param("integration_hub.allow_http") == "True"
+        return netguard.check_url(self.url or "", allowed, allow_http)
+
+    def _signing_secrets(self, now):
+        """The secrets that sign a delivery at ``now``: current first, then the
+        previous one while its rotation overlap lasts."""
+        self.ensure_one()
+        endpoint = self.sudo()
+        secrets = [endpoint.secret]
+        if endpoint.previous_secret and (
+            endpoint.previous_secret_expires_at
+            and endpoint.previous_secret_expires_at > now
+        ):
+            secrets.append(endpoint.previous_secret)
+        return secrets
+
+    def _rotate_secret(self, expires_at):
+        """Sign with a new secret from now on, and with the current one as well
+        until ``expires_at``."""
+        for endpoint in self.sudo():
+            endpoint.write(
+                {
+                    "previous_secret": endpoint.secret,
+                    "previous_secret_expires_at": expires_at,
+                    "secret": signatures.generate_secret(),
+                }
+            )
+            endpoint.message_post(
+                body=_(
+                    "Secret rotated; the previous one keeps signing until %s (UTC).",
+                    expires_at,
+                )
+            )
+
+    def _notify_circuit_opened(self, failures, reopen_at, reason):
+        """Tell the operators that the circuit opened: a message and an activity
+        for the responsible user."""
+        self.ensure_one()
+        message = _(
+            "Circuit opened after %(failures)s consecutive failed attempts "
+            "(%(reason)s). Deliveries are postponed until %(reopen)s (UTC).",
+            failures=failures,
+            reason=reason or _("no reason given"),
+            reopen=reopen_at,
+        )
+        self.message_post(body=message)
+        if self.user_id:
+            self.activity_schedule(
+                "mail.mail_activity_data_warning",
+                summary=_("Webhook endpoint failing: circuit open"),
+                note=message,
+                user_id=self.user_id.id,
+            )
+
+    def _disable_gone(self, status_code):
+        """The receiver answered 410 Gone: stop sending, keep what is pending."""
+        for endpoint in self.filtered(lambda e: e.state == ENDPOINT_ACTIVE):
+            endpoint.state = ENDPOINT_DISABLED
+            endpoint.message_post(
+                body=_(
+                    "Disabled: the receiver answered HTTP %s (Gone). Pending "
+                    "deliveries are kept and go out when the endpoint is active "
+                    "again.",
+                    status_code,
+                )
+            )
+
+    def _deliver_due(self):
+        """Job: send this endpoint's due deliveries.
+
+        One job at a time sends for an endpoint (a PostgreSQL advisory lock), which
+        is how ``max_concurrency`` holds across workers; the job sends at most
+        ``DELIVERIES_PER_JOB`` deliveries within ``JOB_TIME_BUDGET`` seconds and
+        leaves the rest to a follow-up job.
+        """
+        self.ensure_one()
+        # The job runs as whoever emitted the event, often a user without any
+        # integration rights: sending is the module's own work.
+        return self.sudo()._send_due_deliveries()
+
+    def _send_due_deliveries(self):
+        if self.state != ENDPOINT_ACTIVE:
+            return _("Endpoint %s is not active; its deliveries wait.", self.name)
+        # Transaction-scoped: released when this job's transaction ends.
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)",
+            (SENDER_LOCK_NAMESPACE, self.id),
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(
+                "another job is sending for this endpoint",
+                seconds=BUSY_RETRY_SECONDS,
+                ignore_retry=True,
+            )
+        Delivery = self.env["integration.delivery"].sudo()
+        done = Delivery
+        deadline = time.monotonic() + JOB_TIME_BUDGET
+        while (
+            self.state == ENDPOINT_ACTIVE
+            and len(done) < DELIVERIES_PER_JOB
+            and time.monotonic() < deadline
+        ):
+            batch = Delivery._lock_due(
+                self, min(BATCH_SIZE, DELIVERIES_PER_JOB - len(done)), done.ids
+            )
+            if not batch:
+                break
+            batch._send(deadline)
+            done |= batch
+        else:
+            # Stopped by a limit, not for want of work: a new job goes on.
+            if self.state == ENDPOINT_ACTIVE:
+                Delivery._lock_due(self, 1, done.ids)._enqueue()
+        return _("%s deliveries processed.", len(done))
+
+    def action_send_test_event(self):
+        """Send a ``ping`` event to this endpoint now and show how it went."""
+        self.ensure_one()
+        event = self.env["integration.event"]._create_event(
+            "ping", {"endpoint": self.name}, endpoints=self
+        )
+        delivery = event.delivery_ids
+        delivery._send()
+        attempt = delivery.attempt_ids[:1]
+        success = delivery.state == DELIVERY_DELIVERED
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Test event delivered")
+                if success
+                else _("Test event not delivered"),
+                "message": attempt.summary or delivery.last_error or "",
+                "type": "success" if success else "warning",
+                "sticky": not success,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_view_deliveries(self):
+        """Open this endpoint's deliveries."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "integration_hub.integration_delivery_action"
+        )
+        action["domain"] = [("endpoint_id", "=", self.id)]
+        action["context"] = {"default_endpoint_id": self.id}
+        return action
+
+    def action_retry_failed(self):
+        """Send this endpoint's failed and dead deliveries again."""
+        self.env["integration.delivery"].search(
+            [
+                ("endpoint_id", "in", self.ids),
+                ("state", "in", (DELIVERY_FAILED, DELIVERY_DEAD)),
+            ]
+        ).action_retry()
+        return True
+
+    def action_reset_circuit(self):
+        """Close the circuit breaker by hand."""
+        self.circuit_id.action_reset()
+        return True
+
+    def action_activate(self):
+        """Make the endpoint send again (kept deliveries go out)."""
+        self.write({"state": ENDPOINT_ACTIVE})
+        return True
+
+    def action_pause(self):
+        """Stop sending; new events are not queued for it meanwhile."""
+        self.write({"state": ENDPOINT_PAUSED})
+        return True

@@ -1,0 +1,80 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import ipaddress
+
+from odoo import _
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import ValidationError
+
+
+class ResConfigSettings(models.TransientModel):
+    """Integration Hub settings, stored as system parameters."""
+
+    _inherit = "res.config.settings"
+
+    integration_allowed_networks = fields.Char(
+        string="Allowed private networks",
+        config_parameter="integration_hub.allowed_networks",
+        help="Comma-separated addresses or CIDR networks that endpoints may target "
+        "although they are private, loopback or link-local, e.g. 10.1.0.0/16.",
+    )
+    integration_allow_http = fields.Boolean(
+        string="Allow plain http",
+        config_parameter="integration_hub.allow_http",
+        help="Let endpoints use http:// URLs; https is required otherwise.",
+    )
+    integration_delivery_retention_days = fields.Integer(
+        string="Keep delivered deliveries (days)",
+        config_parameter="integration_hub.delivery_retention_days",
+        default=30,
+    )
+    integration_dead_retention_days = fields.Integer(
+        string="Keep failed and dead deliveries (days)",
+        config_parameter="integration_hub.dead_retention_days",
+        default=90,
+    )
+    integration_metrics_token = fields.Char(
+        string="Metrics token",
+        config_parameter="integration_hub.metrics_token",
+        groups="integration_hub.group_integration_manager",
+        help="Bearer token Prometheus sends to GET /integration/metrics; empty "
+        "refuses every scrape.",
+    )
+    integration_health_disable_days = fields.Integer(
+        string="Disable failing endpoints after (days)",
+        config_parameter="integration_hub.health_disable_days",
+        default=5,
+        help="An active endpoint whose every attempt failed for this many days is "
+        "disabled automatically; its pending deliveries are kept.",
+    )
+
+    @api.constrains(
+        "integration_allowed_networks",
+        "integration_delivery_retention_days",
+        "integration_dead_retention_days",
+    )
+    def _check_integration_settings(self):
+        for settings in self:
+            entries = (settings.integration_allowed_networks or "").split(",")
+            for entry in filter(None, (raw.strip() for raw in entries)):
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValidationError(
+                        _("%s is not an address or a CIDR network.", entry)
+                    ) from None
+            if (
+                settings.integration_delivery_retention_days < 1
+                or settings.integration_dead_retention_days < 1
+            ):
+                raise ValidationError(_("Retention periods must be at least 1 day."))
+
+    @api.constrains("integration_health_disable_days")
+    def _check_integration_health_days(self):
+        for settings in self:
+            if settings.integration_health_disable_days < 1:
+                raise ValidationError(
+                    _("Failing endpoints are disabled after at least 1 day.")
+                )

@@ -1,0 +1,263 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Accepted messages are processed by their queue_job job: dispatched to the
+source's server action or the Python handler of their event type, exactly once;
+failures are recorded and retried; operators reprocess; housekeeping deletes what
+expired."""
+
+import json
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.addons.queue_job.exception import FailedJobError
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
+from odoo.exceptions import AccessError
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user
+from odoo.tests import tagged
+
+from ..tools import handlers
+from .test_inbound_webhooks import SW_SECRET
+from .test_inbound_webhooks import InboundCase
+from .test_inbound_webhooks import library_headers
+
+
+@tagged("post_install", "-at_install")
+class TestHandlerRegistry(InboundCase):
+    def setUp(self):
+        super().setUp()
+        # Registrations made by a test stay in that test.
+        patcher = patch.dict(handlers._HANDLERS)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_most_specific_pattern_wins(self):
+        for pattern in ("*", "ihtest.*", "ihtest.room.*", "ihtest.room.moved"):
+            handlers.inbound_handler(pattern)(lambda env, message, p=pattern: p)
+        cases = {
+            "ihtest.room.moved": "ihtest.room.moved",
+            "ihtest.room.cleaned": "ihtest.room.*",
+            "ihtest.created": "ihtest.*",
+            "other.created": "*",
+            "": "*",
+        }
+        for event_type, expected in cases.items():
+            with self.subTest(event_type=event_type):
+                self.assertEqual(
+                    handlers.find_handler(event_type)(None, None), expected
+                )
+
+    def test_invalid_patterns_are_refused(self):
+        for pattern in ("", "booking*", "*.created", "booking.*.x", "a b"):
+            with self.subTest(pattern=pattern), self.assertRaises(ValueError):
+                handlers.inbound_handler(pattern)
+
+
+@tagged("post_install", "-at_install")
+class TestInboundProcessing(InboundCase):
+    def setUp(self):
+        super().setUp()
+        patcher = patch.dict(handlers._HANDLERS)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def receive(self, event_type="ihtest.created", **data):
+        """Post a signed delivery; return the stored message."""
+        body = json.dumps({"type": event_type, "data": data}).encode()
+        response = self.post("channel", body, library_headers(SW_SECRET, body))
+        return self.assert_accepted(response)
+
+    def run_job(self, message, raises=None, retry=None):
+        """Perform the message's queued job as the job runner would; with
+        ``raises``, check it fails with that error.
+
+        Not inside ``assertRaises``: Odoo's rolls back what its block wrote, and
+        the failure is recorded in the database on purpose.
+        """
+        job = Job.load(self.env, message.sudo().job_id.uuid)
+        if retry is not None:
+            job.retry = retry
+        try:
+            job.perform()
+        except Exception as error:
+            if not raises or not isinstance(error, raises):
+                raise
+            return error
+        finally:
+            message.invalidate_recordset()
+        self.assertIsNone(raises, "the job should have failed")
+        return None
+
+    def test_python_handler_runs_once(self):
+        calls = []
+
+        @handlers.inbound_handler("ihtest.*")
+        def handle(env, message):
+            calls.append(message.id)
+            partner = env["res.partner"].create(
+                {"name": message.payload()["data"]["name"]}
+            )
+            return {"partner_id": partner.id}
+
+        message = self.receive(name="Ada Inbound-Test")
+        self.run_job(message)
+        self.assertEqual(message.state, "done")
+        partner = self.env["res.partner"].search([("name", "=", "Ada Inbound-Test")])
+        self.assertEqual(json.loads(message.result), {"partner_id": partner.id})
+        self.assertEqual(message.attempt_count, 1)
+        self.assertTrue(message.processed_at)
+        # A second run of the same job (a requeued duplicate) does nothing.
+        self.run_job(message)
+        self.assertEqual(calls, [message.id])
+
+    def test_fallback_handler_and_no_handler(self):
+        message = self.receive(event_type="ihtest.unknown")
+        self.run_job(message)
+        self.assertEqual(message.state, "done")
+        self.assertIn("No handler", message.result)
+        handlers.inbound_handler("*")(lambda env, message: "caught by the fallback")
+        message = self.receive(event_type="ihtest.other")
+        self.run_job(message)
+        self.assertEqual(message.result, "caught by the fallback")
+
+    def test_server_action_mapping_wins(self):
+        handlers.inbound_handler("ihtest.*")(lambda env, message: "python handler")
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Create guest from webhook",
+                "model_id": self.env.ref(
+                    "integration_hub.model_integration_inbound_message"
+                ).id,
+                "state": "code",
+                "code": "env['res.partner'].create("
+                "{'name': record.payload()['data']['name']})",
+            }
+        )
+        self.source.action_ids = [
+            fields.Command.create(
+                {"event_type": "ihtest.guest.*", "action_id": action.id}
+            )
+        ]
+        message = self.receive(event_type="ihtest.guest.created", name="Grace Hopper")
+        self.run_job(message)
+        self.assertEqual(message.state, "done")
+        self.assertIn("Create guest from webhook", message.result)
+        self.assertTrue(self.env["res.partner"].search([("name", "=", "Grace Hopper")]))
+        # Other event types still go to the Python handler.
+        other = self.receive(event_type="ihtest.booking.created")
+        self.run_job(other)
+        self.assertEqual(other.result, "python handler")
+
+    def test_failing_handler_marks_failed_and_retries(self):
+        @handlers.inbound_handler("ihtest.*")
+        def handle(env, message):
+            env["res.partner"].create({"name": "Half-done write"})
+            raise ValueError("remote booking 42 not found")
+
+        message = self.receive()
+        self.run_job(message, raises=RetryableJobError)
+        self.assertEqual(message.state, "failed")
+        self.assertEqual(message.error, "ValueError: remote booking 42 not found")
+        self.assertEqual(message.attempt_count, 1)
+        self.assertFalse(
+            self.env["res.partner"].search([("name", "=", "Half-done write")]),
+            "the failed handler's writes are undone",
+        )
+        # The last attempt allowed by the job's max_retries fails for good.
+        max_retries = message.sudo().job_id.max_retries
+        self.run_job(message, raises=FailedJobError, retry=max_retries - 1)
+        self.assertEqual(message.attempt_count, 2)
+
+    def test_reprocess_in_bulk(self):
+        outcome = {"fail": True}
+
+        @handlers.inbound_handler("ihtest.*")
+        def handle(env, message):
+            if outcome["fail"]:
+                raise RuntimeError("backend down")
+            return "ok"
+
+        messages = self.receive(n=1) | self.receive(n=2)
+        for message in messages:
+            self.run_job(message, raises=RetryableJobError)
+        self.assertEqual(set(messages.mapped("state")), {"failed"})
+        old_jobs = messages.sudo().mapped("job_id")
+        outcome["fail"] = False
+        messages.action_reprocess()
+        self.assertEqual(set(messages.mapped("state")), {"queued"})
+        self.assertEqual(messages.mapped("error"), [False, False])
+        self.assertFalse(messages.sudo().mapped("job_id") & old_jobs, "new jobs")
+        for message in messages:
+            self.run_job(message)
+        self.assertEqual(messages.mapped("result"), ["ok", "ok"])
+        with self.assertRaises(UserError):
+            self.receive(n=3).action_reprocess()
+
+    def test_user_reprocesses_but_does_not_configure(self):
+        user = new_test_user(
+            self.env,
+            login="ih_inbound_user",
+            groups="integration_hub.group_integration_user",
+        )
+        handlers.inbound_handler("ihtest.*")(lambda env, message: "done")
+        message = self.receive()
+        self.run_job(message)
+        as_user = message.with_user(user)
+        self.assertEqual(as_user.state, "done")
+        as_user.action_reprocess()
+        self.assertEqual(message.state, "queued")
+        source = self.source.with_user(user)
+        self.assertEqual(source.slug, "channel")
+        with self.assertRaises(AccessError):
+            source.write({"rate_limit": 1})
+        with self.assertRaises(AccessError):
+            source.read(["secret"])
+        with self.assertRaises(AccessError):
+            as_user.write({"state": "done"})
+
+
+@tagged("post_install", "-at_install")
+class TestInboundHousekeeping(InboundCase):
+    def test_housekeeping_deletes_what_expired(self):
+        Message = self.env["integration.inbound.message"]
+        Key = self.env["integration.idempotency.key"]
+        Audit = self.env["integration.inbound.audit"]
+        now = fields.Datetime.now()
+        values = {"source_id": self.source.id, "company_id": self.env.company.id}
+        old_message, new_message = Message.create(
+            [
+                {**values, "state": "done"},
+                {**values, "state": "done"},
+            ]
+        )
+        queued = Message.create(values)
+        self.env.cr.execute(
+            "UPDATE integration_inbound_message SET create_date = %s WHERE id IN %s",
+            (now - timedelta(days=31), (old_message.id, queued.id)),
+        )
+        expired, _claimed = Key._claim("inbound:0", "expired", "h", 60)
+        # A key 8 days old is expired with a 7-day lifetime, whatever the hour.
+        expired.sudo().expires_at = now - timedelta(days=1, seconds=1)
+        expired.flush_recordset()
+        kept, _claimed = Key._claim("inbound:0", "kept", "h", 7 * 86400)
+        old_audit, new_audit = Audit.create(
+            [
+                {"code": "old", "logged_at": now - timedelta(days=31)},
+                {"code": "new", "logged_at": now},
+            ]
+        )
+        self.env["ir.config_parameter"].set_param(
+            "integration_hub.inbound_audit_retention_days", "30"
+        )
+        self.env.ref(
+            "integration_hub.ir_cron_inbound_housekeeping"
+        ).method_direct_trigger()
+        self.assertFalse(old_message.exists())
+        self.assertTrue(new_message.exists())
+        self.assertTrue(queued.exists(), "queued messages are kept")
+        self.assertFalse(expired.exists())
+        self.assertTrue(kept.exists())
+        self.assertFalse(old_audit.exists())
+        self.assertTrue(new_audit.exists())

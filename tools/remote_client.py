@@ -1,0 +1,164 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""HTTP client of an external booking system (no ORM).
+
+One pooled ``requests.Session`` per thread keeps connections alive between the
+pages of a sync. Credentials are passed in as headers by the caller, which owns
+where they are kept (an OAuth2 token lives on the backend record so every worker
+shares it). Every failure becomes a :class:`RemoteError` whose message an
+operator can act on: a status, the remote's own error message, or what was
+received instead of JSON.
+"""
+
+import json
+import threading
+import time
+
+import requests
+
+from . import backoff
+
+# The longest wait a remote may ask for with Retry-After; beyond it a job is
+# simply retried on its own schedule.
+RETRY_AFTER_CAP = 600
+_EXCERPT = 200
+_local = threading.local()
+
+
+class RemoteError(Exception):
+    """The remote did not answer usable data. ``transient`` errors (timeouts,
+    connection errors, 429, 5xx, unreadable bodies) are worth retrying, after
+    ``retry_after`` seconds when the remote said so."""
+
+    def __init__(self, message, status=None, transient=False, retry_after=None):
+        super().__init__(message)
+        self.status = status
+        self.transient = transient
+        self.retry_after = retry_after
+
+
+class RemoteAuthError(RemoteError):
+    """The remote refused the credentials (401/403)."""
+
+
+def session():
+    """Return this thread's pooled session."""
+    if getattr(_local, "session", None) is None:
+        _local.session = requests.Session()
+    return _local.session
+
+
+def _excerpt(response):
+    text = response.text.strip().replace("\n", " ")
+    return text[:_EXCERPT] + ("…" if len(text) > _EXCERPT else "")
+
+
+def _remote_message(response):
+    """Return the message of a JSON error envelope, or None."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(error, dict) and error.get("message"):
+        details = error.get("details") or []
+        fields = ", ".join(
+            f"{d.get('field')}: {d.get('message')}"
+            for d in details
+            if isinstance(d, dict) and d.get("field")
+        )
+        return error["message"] + (f" ({fields})" if fields else "")
+    return None
+
+
+def _parse(response, method, url):
+    content_type = response.headers.get("Content-Type", "")
+    where = f"{method} {url}"
+    if response.status_code >= 400:
+        if "html" in content_type:
+            detail = "an HTML error page instead of JSON"
+        else:
+            detail = _remote_message(response) or _excerpt(response) or "no body"
+        message = f"{where} answered HTTP {response.status_code}: {detail}"
+        if response.status_code in (401, 403):
+            raise RemoteAuthError(message, status=response.status_code)
+        retry = backoff.classify_status(response.status_code) == backoff.RETRY
+        retry_after = backoff.parse_retry_after(
+            response.headers.get("Retry-After"), time.time(), RETRY_AFTER_CAP
+        )
+        raise RemoteError(
+            message,
+            status=response.status_code,
+            transient=retry,
+            retry_after=retry_after,
+        )
+    if "html" in content_type:
+        raise RemoteError(
+            f"{where} answered an HTML page instead of JSON: {_excerpt(response)}",
+            status=response.status_code,
+            transient=True,
+        )
+    try:
+        return response.json()
+    except ValueError as error:
+        # A body cut off mid-document is usually a dropped connection: retry.
+        raise RemoteError(
+            f"{where} answered malformed JSON ({error}): {_excerpt(response)}",
+            status=response.status_code,
+            transient=True,
+        ) from None
+
+
+def request(method, url, headers=None, timeout=30, params=None, document=None):
+    """Send one request and return the decoded JSON body, or raise RemoteError."""
+    body = None
+    all_headers = {"Accept": "application/vnd.api+json, application/json"}
+    if document is not None:
+        body = json.dumps(document, separators=(",", ":"))
+        all_headers["Content-Type"] = "application/vnd.api+json"
+    all_headers.update(headers or {})
+    try:
+        response = session().request(
+            method,
+            url,
+            params=params,
+            data=body,
+            headers=all_headers,
+            timeout=timeout,
+            allow_redirects=False,
+        )
+    except requests.Timeout:
+        raise RemoteError(
+            f"{method} {url} timed out after {timeout} s", transient=True
+        ) from None
+    except requests.RequestException as error:
+        raise RemoteError(
+            f"{method} {url} failed: {error.__class__.__name__}", transient=True
+        ) from None
+    return _parse(response, method, url)
+
+
+def fetch_token(token_url, client_id, client_secret, timeout=30):
+    """Ask an OAuth2 server for a client-credentials token.
+
+    Returns ``(access_token, expires_in_seconds)``; ``expires_in`` defaults to
+    one hour when the server does not say.
+    """
+    try:
+        response = session().post(
+            token_url,
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, client_secret),
+            headers={"Accept": "application/json"},
+            timeout=timeout,
+            allow_redirects=False,
+        )
+    except requests.RequestException as error:
+        raise RemoteError(
+            f"POST {token_url} failed: {error.__class__.__name__}", transient=True
+        ) from None
+    payload = _parse(response, "POST", token_url)
+    token = payload.get("access_token") if isinstance(payload, dict) else None
+    if not token:
+        raise RemoteAuthError(f"POST {token_url} answered no access_token")
+    expires_in = payload.get("expires_in")
+    return token, int(expires_in) if isinstance(expires_in, int | float) else 3600

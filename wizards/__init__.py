@@ -1,0 +1,1 @@
+from . import integration_endpoint_rotate_secret
