@@ -65,6 +65,50 @@ class TestInstallAndAccess(TransactionCase):
         with self.assertRaises(AccessError):
             EventType.with_user(self.employee).search([])
 
+    def test_every_model_readable_by_integration_groups_only(self):
+        models = self.env["ir.model"].search(
+            [("modules", "ilike", "integration_hub"), ("transient", "=", False)]
+        )
+        own = [
+            m.model
+            for m in models
+            if m.model.startswith("integration.")
+            and not self.env[m.model]._abstract
+            and m.model != "integration.endpoint.rotate.secret"
+        ]
+        self.assertGreaterEqual(len(own), 20, own)
+        for model in own:
+            with self.subTest(model=model):
+                Model = self.env[model]
+                self.assertTrue(Model.with_user(self.user).has_access("read"))
+                self.assertTrue(Model.with_user(self.manager).has_access("read"))
+                self.assertFalse(Model.with_user(self.employee).has_access("read"))
+
+    def test_configuration_is_for_managers(self):
+        for model in (
+            "integration.endpoint",
+            "integration.inbound.source",
+            "integration.backend",
+            "integration.event.type",
+        ):
+            with self.subTest(model=model):
+                Model = self.env[model]
+                self.assertFalse(Model.with_user(self.user).has_access("create"))
+                self.assertFalse(Model.with_user(self.user).has_access("write"))
+                self.assertTrue(Model.with_user(self.manager).has_access("create"))
+                self.assertTrue(Model.with_user(self.manager).has_access("write"))
+
+    def test_operators_act_on_operational_records(self):
+        for model in (
+            "integration.delivery",
+            "integration.booking",
+            "integration.conflict",
+            "integration.sync.run",
+        ):
+            with self.subTest(model=model):
+                Model = self.env[model].with_user(self.user)
+                self.assertTrue(Model.has_access("write"))
+
     def test_every_view_of_the_module_renders(self):
         views = self.env["ir.ui.view"].search(
             [("model_data_id.module", "=", "integration_hub"), ("type", "!=", "qweb")]
