@@ -36,18 +36,6 @@ REPLAY_HEADER = "Idempotent-Replayed"
 IN_FLIGHT_WAIT = 5.0
 IN_FLIGHT_POLL = 0.05
 RETRY_LATER_SECONDS = 30
-SOURCE_FIELDS = (
-    "scheme",
-    "secret",
-    "previous_secret",
-    "previous_secret_expires_at",
-    "tolerance",
-    "max_body_size",
-    "allowed_networks",
-    "rate_limit",
-    "key_ttl_days",
-    "company_id",
-)
 
 
 class InboundRejection(Exception):
@@ -127,10 +115,7 @@ class InboundWebhookController(http.Controller):
                 "Webhooks are delivered with POST.",
                 {"Allow": "POST"},
             )
-        # One query finds the source and reads what this request needs of it.
-        source = env["integration.inbound.source"].search_fetch(
-            [("slug", "=", slug)], SOURCE_FIELDS, limit=1
-        )
+        source = env["integration.inbound.source"]._webhook_source(slug)
         body = self._read_body(
             source.max_body_size if source else DEFAULT_MAX_BODY_SIZE
         )
@@ -188,19 +173,17 @@ class InboundWebhookController(http.Controller):
         )
         if not claimed:
             return self._replay(env, claim, body_hash, request_id)
-        message = env["integration.inbound.message"].create(
+        message = env["integration.inbound.message"]._create_queued(
+            source,
             {
-                "source_id": source.id,
-                "company_id": source.company_id.id,
                 "event_type": source._event_type(headers, payload),
                 "idempotency_key": key,
                 "request_id": request_id,
                 "remote_addr": httprequest.remote_addr,
                 "headers": json.dumps(mask_headers(headers)),
                 "body": body.decode("utf-8", errors="replace"),
-            }
+            },
         )
-        message._enqueue()
         answer = {
             "data": {
                 "id": str(message.id),

@@ -482,8 +482,9 @@ def write_config(
         "data_dir": CACHE / "data",
         "admin_passwd": "admin",
         **pg.odoo_options(),
+        # db_name alone (no dbfilter) serves that database without listing the
+        # server's databases on every request.
         "db_name": db,
-        "dbfilter": f"^{db}$",
         "list_db": False,
         "http_interface": "127.0.0.1",
         "http_port": http_port,

@@ -713,19 +713,19 @@ class IntegrationDelivery(models.Model):
         )
         self.env.flush_all()
         # Plain DELETEs: a purge may remove many thousands of rows, and the
-        # attempts follow through ON DELETE CASCADE.
-        self.env.cr.execute(
-            """
-            DELETE FROM integration_delivery
-             WHERE (state = %s AND delivered_at < %s)
+        # attempts follow through ON DELETE CASCADE, rolled into the metrics
+        # totals by the same statement so the Prometheus counters never go down.
+        self.env["integration.metrics.total"]._purge_deliveries(
+            SQL(
+                """
+                (state = %s AND delivered_at < %s)
                 OR (state IN %s AND write_date < %s)
-            """,
-            (
+                """,
                 DELIVERY_DELIVERED,
                 delivered_before,
                 (DELIVERY_FAILED, DELIVERY_DEAD, DELIVERY_CANCELLED),
                 ended_before,
-            ),
+            )
         )
         self.env.cr.execute(
             """

@@ -59,22 +59,29 @@ class IntegrationIdempotencyKey(models.Model):
         now = fields.Datetime.now()
         expires_at = now + timedelta(seconds=ttl_seconds)
         cr = self.env.cr
-        # Expired claims must not block a new request: delete them first, in the
-        # same statement sequence, before racing on the unique constraint.
-        cr.execute(
-            "DELETE FROM integration_idempotency_key"
-            " WHERE scope = %s AND key = %s AND expires_at <= %s",
-            (scope, key, now),
-        )
         # The unique (scope, key) constraint is the arbiter: whoever inserts first
-        # wins; the others see no row returned and read the winner's.
+        # wins; the others see no row returned and read the winner's. An expired
+        # claim is taken over by the same statement (so it blocks nobody), and
+        # only by one of several racing requests: the others wait for its row
+        # lock, then find it no longer expired.
         cr.execute(
             """
-            INSERT INTO integration_idempotency_key
+            INSERT INTO integration_idempotency_key AS claim
                 (scope, key, request_hash, state, expires_at,
                  create_uid, create_date, write_uid, write_date)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT (scope, key) DO NOTHING
+            ON CONFLICT (scope, key) DO UPDATE SET
+                request_hash = EXCLUDED.request_hash,
+                state = EXCLUDED.state,
+                expires_at = EXCLUDED.expires_at,
+                response_status = NULL,
+                response_body = NULL,
+                response_headers = NULL,
+                create_uid = EXCLUDED.create_uid,
+                create_date = EXCLUDED.create_date,
+                write_uid = EXCLUDED.write_uid,
+                write_date = EXCLUDED.write_date
+            WHERE claim.expires_at <= EXCLUDED.create_date
             RETURNING id
             """,
             (
@@ -91,7 +98,10 @@ class IntegrationIdempotencyKey(models.Model):
         )
         row = cr.fetchone()
         if row:
-            return self.browse(row[0]), True
+            claim = self.browse(row[0])
+            # A taken-over row may be in the cache with its old values.
+            claim.invalidate_recordset()
+            return claim, True
         cr.execute(
             "SELECT id FROM integration_idempotency_key WHERE scope = %s AND key = %s",
             (scope, key),
@@ -102,14 +112,26 @@ class IntegrationIdempotencyKey(models.Model):
     def _complete(self, status, body, headers=None):
         """Store the answer given for this key, to be replayed to duplicates."""
         self.ensure_one()
-        self.sudo().write(
-            {
-                "state": STATE_COMPLETED,
-                "response_status": status,
-                "response_body": body if isinstance(body, str) else json.dumps(body),
-                "response_headers": json.dumps(headers or {}),
-            }
+        # One statement, where the ORM would also write the audit columns
+        # through a flush: this runs in every request that claims a key.
+        self.env.cr.execute(
+            """
+            UPDATE integration_idempotency_key
+               SET state = %s, response_status = %s, response_body = %s,
+                   response_headers = %s, write_uid = %s,
+                   write_date = now() AT TIME ZONE 'UTC'
+             WHERE id = %s
+            """,
+            (
+                STATE_COMPLETED,
+                status,
+                body if isinstance(body, str) else json.dumps(body),
+                json.dumps(headers or {}),
+                self.env.uid,
+                self.id,
+            ),
         )
+        self.invalidate_recordset()
 
     def _stored_response(self):
         """``(status, body, headers)`` of the completed request, body as text."""

@@ -12,6 +12,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from ..tools import handlers
+from .integration_inbound_source import PENDING_JOB_QUERY
 
 _logger = logging.getLogger(__name__)
 
@@ -20,6 +21,9 @@ STATE_DONE = "done"
 STATE_FAILED = "failed"
 
 INBOUND_CHANNEL = "root.integration.inbound"
+# A failed message is retried after the first step of its job function's retry
+# pattern (data/inbound_queue_job_data.xml), in seconds.
+FIRST_RETRY_DELAY = 10
 AUDIT_RETENTION_PARAM = "integration_hub.inbound_audit_retention_days"
 DEFAULT_AUDIT_RETENTION_DAYS = 30
 # Header names whose values are credentials or signatures: stored masked.
@@ -49,9 +53,10 @@ def mask_headers(headers):
 class IntegrationInboundMessage(models.Model):
     """A verified inbound webhook delivery, stored before it is processed.
 
-    The controller stores it and enqueues :meth:`_process` in the same transaction
-    as the idempotency key claim, so each accepted delivery is stored once and
-    processed by a queue_job job, outside the HTTP request.
+    The controller stores it and queues its processing in the same transaction as
+    the idempotency key claim, so each accepted delivery is stored once and
+    processed by a queue_job job (its source's, which drains every queued message),
+    outside the HTTP request.
     """
 
     _name = "integration.inbound.message"
@@ -98,31 +103,86 @@ class IntegrationInboundMessage(models.Model):
     job_state = fields.Selection(related="job_id.state", string="Job State")
 
     def _enqueue(self):
-        """Queue one processing job per message, on the inbound channel.
+        """Queue the processing of these messages, on the inbound channel.
 
-        A job runs as the user who queued it (an operator's reprocess shows who
-        did it), in the message's company; :meth:`_process` raises its rights.
+        Each source has at most one pending processing job, which processes every
+        queued message of the source when it runs (see
+        :meth:`~.integration_inbound_source.IntegrationInboundSource._processing_job`):
+        a burst of deliveries costs one job, not one per delivery.
         """
-        for message in self:
-            job = (
-                message.with_company(message.company_id)
-                .with_delay(
-                    channel=INBOUND_CHANNEL,
-                    description=f"Process inbound {message.event_type or 'message'}",
-                )
-                ._process()
-            )
-            # One statement links the job, where the ORM would search it by uuid
-            # and then write: this runs in every webhook request.
+        for source, messages in self.grouped("source_id").items():
+            job_id = source._processing_job()
+            # One statement links the messages, where the ORM would read them
+            # first: this runs in every webhook request.
             self.env.cr.execute(
-                "UPDATE integration_inbound_message SET job_id ="
-                " (SELECT id FROM queue_job WHERE uuid = %s) WHERE id = %s",
-                (job.uuid, message.id),
+                "UPDATE integration_inbound_message SET job_id = %s WHERE id IN %s",
+                (job_id, tuple(messages.ids)),
             )
         self.invalidate_recordset(["job_id"])
 
+    @api.model
+    def _create_queued(self, source, values):
+        """Store a delivery of ``source`` as a queued message linked to the
+        source's processing job; return the message (webhook requests).
+
+        ``values``: ``event_type``, ``idempotency_key``, ``request_id``,
+        ``remote_addr``, ``headers`` and ``body``. One statement finds the pending
+        job and inserts the message: this runs in every accepted request, where
+        the ORM would take several round trips to the database.
+        """
+        columns = (
+            "event_type",
+            "idempotency_key",
+            "request_id",
+            "remote_addr",
+            "headers",
+            "body",
+        )
+        cr = self.env.cr
+        cr.execute(
+            f"""
+            WITH job AS ({PENDING_JOB_QUERY})
+            INSERT INTO integration_inbound_message
+                (source_id, company_id, state, attempt_count, job_id,
+                 {", ".join(columns)},
+                 create_uid, create_date, write_uid, write_date)
+            VALUES (%s, %s, %s, 0, (SELECT id FROM job),
+                    {", ".join(["%s"] * len(columns))},
+                    %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')
+            RETURNING id, job_id
+            """,
+            (
+                source._processing_identity(),
+                source.id,
+                source.company_id.id,
+                STATE_QUEUED,
+                *(values[column] for column in columns),
+                self.env.uid,
+                self.env.uid,
+            ),
+        )
+        message_id, job_id = cr.fetchone()
+        message = self.browse(message_id)
+        if not job_id:
+            # No pending job to join: queue one.
+            message._enqueue()
+        return message
+
+    def _lock_for_processing(self):
+        """Lock this message for processing; False when it is already processed or
+        another job holds it (it is then processed by that job)."""
+        # SKIP LOCKED: a message is processed by whichever job locks it first,
+        # the other moves on; the state re-checked under the lock makes a
+        # processed message never processed again.
+        self.env.cr.execute(
+            "SELECT id FROM integration_inbound_message"
+            " WHERE id = %s AND state != %s FOR UPDATE SKIP LOCKED",
+            (self.id, STATE_DONE),
+        )
+        return bool(self.env.cr.fetchone())
+
     def _process(self):
-        """Run the handler of this message's event type (queue_job job).
+        """Process this one message (queue_job job retrying a failed message).
 
         The source's server action for the event type wins, then the Python
         handler registered for it (exact, ``prefix.*``, ``*``). A processed message
@@ -134,26 +194,97 @@ class IntegrationInboundMessage(models.Model):
         # The sender is not an Odoo user and a reprocess must behave like the
         # first run, whoever queued it: handlers run with full rights.
         message = self.sudo()
-        if message.state == STATE_DONE:
-            return _("Already processed")
         try:
-            # The savepoint undoes a failed handler's writes without losing the
-            # job's own transaction.
+            # The savepoint undoes a failed handler's writes, and releases the
+            # message's lock, without losing the job's own transaction.
             with message.env.cr.savepoint():
+                if not message._lock_for_processing():
+                    return _("Already processed")
+                message.invalidate_recordset()
                 result = message._dispatch()
         except Exception as error:
             message._record_failure(error)
             raise RetryableJobError(f"{type(error).__name__}: {error}") from error
-        message.write(
+        message._record_success(result)
+        return result
+
+    def _process_batch(self, job_id=None):
+        """Process these messages, locked by the caller (a source's processing job
+        ``job_id``), in order; return how many succeeded and how many failed.
+
+        A failing handler's writes are undone, the message is marked failed with
+        the error in the caller's transaction, and a job of its own retries it
+        (:meth:`_process`), so that one failure neither stops nor undoes the
+        other messages of the batch.
+        """
+        succeeded = []
+        for message in self:
+            try:
+                with self.env.cr.savepoint():
+                    succeeded.append((message.id, message._dispatch()))
+            except Exception as error:
+                message._retry_later(error)
+        if succeeded:
+            ids, results = zip(*succeeded, strict=True)
+            # One statement marks the batch processed, where the ORM would
+            # update each message on its own.
+            self.env.cr.execute(
+                """
+                UPDATE integration_inbound_message AS message
+                   SET state = %s, result = done.result, error = NULL,
+                       attempt_count = message.attempt_count + 1,
+                       processed_at = %s, job_id = COALESCE(%s, message.job_id),
+                       write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
+                  FROM unnest(%s::int[], %s::text[]) AS done(id, result)
+                 WHERE message.id = done.id
+                """,
+                (
+                    STATE_DONE,
+                    fields.Datetime.now(),
+                    job_id or None,
+                    self.env.uid,
+                    list(ids),
+                    list(results),
+                ),
+            )
+            self.browse(ids).invalidate_recordset()
+        return len(succeeded), len(self) - len(succeeded)
+
+    def _retry_later(self, error):
+        """Mark this message failed with ``error`` and queue a job retrying it."""
+        self.ensure_one()
+        _logger.warning(
+            "Inbound message %s (%s) failed: %s", self.id, self.event_type, error
+        )
+        retry = (
+            self.with_company(self.company_id)
+            .with_delay(
+                channel=INBOUND_CHANNEL,
+                eta=FIRST_RETRY_DELAY,
+                description=f"Retry inbound {self.event_type or 'message'}",
+            )
+            ._process()
+        )
+        self.write(
+            {
+                "state": STATE_FAILED,
+                "error": f"{type(error).__name__}: {error}",
+                "attempt_count": self.attempt_count + 1,
+                "job_id": retry.db_record().id,
+            }
+        )
+
+    def _record_success(self, result):
+        """Mark the message processed with ``result``."""
+        self.write(
             {
                 "state": STATE_DONE,
                 "result": result,
                 "error": False,
-                "attempt_count": message.attempt_count + 1,
+                "attempt_count": self.attempt_count + 1,
                 "processed_at": fields.Datetime.now(),
             }
         )
-        return result
 
     def _dispatch(self):
         """Run the mapped server action or the registered handler; return the

@@ -3,12 +3,16 @@
 import ipaddress
 import json
 import re
+import time
 from datetime import timedelta
+
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import _
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo import tools
 from odoo.exceptions import ValidationError
 
 from ..tools import handlers
@@ -27,6 +31,37 @@ EVENT_TYPE_HEADERS = {
 }
 # Keys of a JSON body that name the event type, in order of preference.
 EVENT_TYPE_KEYS = ("type", "event_type", "event")
+# What a webhook request reads of its source (see IntegrationInboundSource.
+# _webhook_source).
+WEBHOOK_FIELDS = (
+    "scheme",
+    "secret",
+    "previous_secret",
+    "previous_secret_expires_at",
+    "tolerance",
+    "max_body_size",
+    "allowed_networks",
+    "rate_limit",
+    "key_ttl_days",
+    "company_id",
+)
+# The processing job of a source commits every this many messages, and hands
+# over to a new job after this many seconds (an HTTP worker must not be held
+# for ever while deliveries keep coming).
+PROCESSING_BATCH_SIZE = 100
+PROCESSING_TIME_BUDGET = 30
+# A processing job starts this many seconds after it is queued, so that a burst
+# of deliveries is processed by one job (each job run is an HTTP request to an
+# Odoo worker, competing with the deliveries themselves) rather than by one
+# small job after another.
+PROCESSING_DELAY = 1
+# The pending processing job of a source, by identity key, share-locked until the
+# caller commits (see IntegrationInboundSource._processing_job). SKIP LOCKED: a
+# job the runner is enqueueing right now is skipped.
+PENDING_JOB_QUERY = (
+    "SELECT id FROM queue_job WHERE identity_key = %s AND state = 'pending'"
+    " ORDER BY id LIMIT 1 FOR SHARE SKIP LOCKED"
+)
 
 
 class IntegrationInboundSource(models.Model):
@@ -152,6 +187,55 @@ class IntegrationInboundSource(models.Model):
         for source in self:
             source.message_count = counts.get(source, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A slug looked up before may now exist: see _webhook_source.
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    def _webhook_source(self, slug):
+        """The active source at ``slug`` (empty when there is none), with what a
+        webhook request reads of it already in the cache.
+
+        Every request needs the same few values of a source that rarely changes:
+        they are kept per worker (any change to a source clears that cache in
+        every worker, before their next request), which saves each request a
+        round trip to the database.
+        """
+        cached = self._webhook_source_values(slug)
+        if not cached:
+            return self.browse()
+        source_id, values = cached
+        source = self.browse(source_id)
+        for name, value in values:
+            self.env.cache.set(source, self._fields[name], value)
+        return source
+
+    @api.model
+    @tools.ormcache("slug")
+    def _webhook_source_values(self, slug):
+        """``(id, ((field name, cached value), ...))`` of the active source at
+        ``slug``, or None; cached (see :meth:`_webhook_source`)."""
+        # The sender is not a user: the lookup is not theirs to pass.
+        source = self.sudo().search_fetch(
+            [("slug", "=", slug)], WEBHOOK_FIELDS, limit=1
+        )
+        if not source:
+            return None
+        return source.id, tuple(
+            (name, self.env.cache.get(source, self._fields[name]))
+            for name in WEBHOOK_FIELDS
+        )
+
     @api.constrains("slug")
     def _check_slug(self):
         for source in self:
@@ -273,6 +357,97 @@ class IntegrationInboundSource(models.Model):
         by_pattern = {line.event_type: line.action_id for line in self.action_ids}
         pattern = handlers.best_pattern(by_pattern, event_type)
         return by_pattern[pattern] if pattern else self.env["ir.actions.server"]
+
+    def _processing_identity(self):
+        """The ``identity_key`` of this source's processing jobs."""
+        self.ensure_one()
+        return f"{self._name}:{self.id}:process_queued_messages"
+
+    def _processing_job(self):
+        """The id of the pending job that will process this source's queued
+        messages, queued now if there is none; called before committing a
+        message.
+
+        A pending job is shared, and share-locked until the caller commits: the
+        job runner marks a job enqueued with an ``UPDATE``, which waits for that
+        commit, so the job starts after the caller's messages are visible and
+        processes them. A job already enqueued or running may have looked for
+        messages already: the caller then queues a new one. (queue_job's own
+        ``identity_key`` search also reuses enqueued jobs, so it is not used to
+        find the job, only to mark it.)
+        """
+        self.ensure_one()
+        self.env.cr.execute(PENDING_JOB_QUERY, (self._processing_identity(),))
+        row = self.env.cr.fetchone()
+        return row[0] if row else self._queue_processing_job()
+
+    def _queue_processing_job(self):
+        """Queue a processing job for this source; return its id."""
+        self.ensure_one()
+        job = (
+            self.with_company(self.company_id)
+            .with_delay(
+                eta=PROCESSING_DELAY,
+                description=f"Process inbound messages of {self.name}",
+            )
+            ._process_queued_messages()
+        )
+        # The identity is written where the next callers look for it.
+        self.env.cr.execute(
+            "UPDATE queue_job SET identity_key = %s WHERE uuid = %s RETURNING id",
+            (self._processing_identity(), job.uuid),
+        )
+        self.env["queue.job"].invalidate_model(["identity_key"])
+        return self.env.cr.fetchone()[0]
+
+    def _process_queued_messages(self):
+        """Process every queued message of this source, oldest first (queue_job
+        job, run with its own cursor: it commits as it goes).
+
+        Each message is locked with ``FOR UPDATE SKIP LOCKED`` while its state is
+        still queued, so two jobs of the same source share the work and never
+        process a message twice; each runs in a savepoint, and a failure marks
+        that message failed without stopping the others.
+        """
+        self.ensure_one()
+        cr = self.env.cr
+        if not self.env.registry.in_test_mode():
+            # READ COMMITTED: every batch sees the messages committed meanwhile,
+            # and a message another job has just processed is skipped instead of
+            # failing the transaction with a serialization error. (In test mode
+            # the test's transaction is shared and keeps its isolation.)
+            # The job function allows commits: this cursor is the job's own.
+            cr.commit()  # pylint: disable=invalid-commit
+            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+        job_uuid = self.env.context.get("job_uuid")
+        job = self.env["queue.job"].sudo().search([("uuid", "=", job_uuid)])
+        messages = self.env["integration.inbound.message"].sudo()
+        deadline = time.monotonic() + PROCESSING_TIME_BUDGET
+        done = failed = 0
+        while True:
+            cr.execute(
+                "SELECT id FROM integration_inbound_message"
+                " WHERE source_id = %s AND state = 'queued'"
+                " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                (self.id, PROCESSING_BATCH_SIZE),
+            )
+            ids = [row[0] for row in cr.fetchall()]
+            if not ids:
+                break
+            batch_done, batch_failed = messages.browse(ids)._process_batch(job.id)
+            done += batch_done
+            failed += batch_failed
+            cr.commit()  # pylint: disable=invalid-commit
+            if time.monotonic() > deadline:
+                # What is left goes to a new job, on a free worker.
+                self._processing_job()
+                cr.commit()  # pylint: disable=invalid-commit
+                break
+        return _(
+            "%(done)s messages processed, %(failed)s failed.",
+            done=done,
+            failed=failed,
+        )
 
     def action_generate_secret(self):
         """Replace the secret with a fresh random one (the old one stops working)."""

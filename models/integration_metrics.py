@@ -78,6 +78,19 @@ SOURCE_FIELDS = {
 # Upper bounds (milliseconds) of the Prometheus latency histogram buckets.
 LATENCY_BUCKETS_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000)
 
+# The Prometheus figures of a group of attempts: count, latency sum and the
+# cumulative bucket counts as an array aligned with LATENCY_BUCKETS_MS (element i
+# counts the attempts that took at most LATENCY_BUCKETS_MS[i] ms). Shared by the
+# scrape and by the retention purge that rolls deleted attempts into
+# integration.metrics.total, so both count the same way.
+ATTEMPT_COUNTERS = SQL(
+    "count(*), COALESCE(sum(duration_ms), 0), ARRAY[%s]::bigint[]",
+    SQL(", ").join(
+        SQL("count(*) FILTER (WHERE duration_ms <= %s)", bound)
+        for bound in LATENCY_BUCKETS_MS
+    ),
+)
+
 
 class IntegrationMetrics(models.AbstractModel):
     """Delivery metrics computed from the attempt log with SQL aggregates.
@@ -85,7 +98,9 @@ class IntegrationMetrics(models.AbstractModel):
     Nothing is stored: every figure is one grouped query over
     ``integration_delivery_attempt`` (indexed on ``(endpoint_id, attempted_at)``)
     and ``integration_circuit_event``, so the numbers are always current and no
-    attempt is ever loaded into Python.
+    attempt is ever loaded into Python. The all-time Prometheus counters also add
+    ``integration.metrics.total``, the attempts the retention purge deleted; the
+    windows (at most 7 days, shorter than the retention) need only the live log.
     """
 
     _name = "integration.metrics"
@@ -184,28 +199,36 @@ class IntegrationMetrics(models.AbstractModel):
     def _attempt_totals(self):
         """All-time attempt counts, latency sums and cumulative latency buckets.
 
-        Rows ``(endpoint_id, outcome, count, sum_ms, bucket_1, ..., bucket_n)``
-        where ``bucket_i`` counts the attempts that took at most
-        ``LATENCY_BUCKETS_MS[i]`` milliseconds.
+        Rows ``(endpoint_id, outcome, count, sum_ms, bucket_counts)`` where
+        ``bucket_counts[i]`` counts the attempts that took at most
+        ``LATENCY_BUCKETS_MS[i]`` milliseconds: the live attempt log plus the
+        totals of the attempts the retention purge deleted, so counters never
+        go down.
         """
-        buckets = SQL(", ").join(
-            SQL("count(*) FILTER (WHERE duration_ms <= %s)", bound)
-            for bound in LATENCY_BUCKETS_MS
-        )
         # One scan gives the counters and the histogram: grouped by endpoint and
         # outcome, the histogram of an endpoint is the sum of its outcome rows.
         self.env.cr.execute(
             SQL(
                 """
-                SELECT endpoint_id, outcome, count(*), COALESCE(sum(duration_ms), 0),
-                       %s
+                SELECT endpoint_id, outcome, %s
                   FROM integration_delivery_attempt
               GROUP BY endpoint_id, outcome
                 """,
-                buckets,
+                ATTEMPT_COUNTERS,
             )
         )
-        return self.env.cr.fetchall()
+        rows = self.env.cr.fetchall() + self.env["integration.metrics.total"]._totals()
+        totals = {}
+        for endpoint_id, outcome, count, sum_ms, bucket_counts in rows:
+            known = totals.get((endpoint_id, outcome))
+            if known:
+                count += known[0]
+                sum_ms += known[1]
+                bucket_counts = [
+                    a + b for a, b in zip(known[2], bucket_counts, strict=True)
+                ]
+            totals[endpoint_id, outcome] = (count, sum_ms, bucket_counts)
+        return [(*key, *values) for key, values in totals.items()]
 
     @api.model
     def _circuit_event_totals(self):
@@ -264,7 +287,7 @@ class _SqlCollector:
             outcome,
             count,
             sum_ms,
-            *bucket_counts,
+            bucket_counts,
         ) in self.metrics._attempt_totals():
             if endpoint_id not in labels:
                 continue

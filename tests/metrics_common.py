@@ -4,9 +4,14 @@
 
 from datetime import timedelta
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from odoo import fields
 
 from ..tools import backoff
+
+METRICS_TOKEN = "s3cret-metrics-token"
+METRICS_URL = "/integration/metrics"
 
 STATUS_BY_OUTCOME = {
     backoff.DELIVERED: 200,
@@ -114,3 +119,32 @@ class AttemptLogMixin:
         cls._circuit_event(cls.endpoint_a, "closed", 20 * minutes)
         cls._circuit_event(cls.endpoint_a, "opened", timedelta(days=2))
         cls._circuit_event(cls.endpoint_b, "opened", 10 * minutes)
+
+
+class PrometheusScrapeMixin:
+    """Scrape ``GET /integration/metrics`` from an ``HttpCase`` and parse it."""
+
+    @classmethod
+    def _set_metrics_token(cls):
+        cls.params = cls.env["ir.config_parameter"].sudo()
+        cls.params.set_param("integration_hub.metrics_token", METRICS_TOKEN)
+
+    def _scrape(self, token=METRICS_TOKEN):
+        self.env.flush_all()
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        return self.url_open(METRICS_URL, headers=headers)
+
+    def _samples(self):
+        """``{(sample name, endpoint name, other labels): value}`` of a scrape."""
+        response = self._scrape()
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertTrue(response.headers["Content-Type"].startswith("text/plain"))
+        samples = {}
+        for family in text_string_to_metric_families(response.text):
+            for sample in family.samples:
+                labels = dict(sample.labels)
+                endpoint = labels.pop("endpoint", None)
+                labels.pop("endpoint_id", None)
+                key = (sample.name, endpoint, tuple(sorted(labels.items())))
+                samples[key] = sample.value
+        return samples

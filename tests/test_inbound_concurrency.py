@@ -169,8 +169,7 @@ class TestInboundConcurrency(unittest.TestCase):
         # The job runner picks the one job up and processes the message once.
         while time.monotonic() - self.started < DEADLINE:
             states = self._sql(
-                "SELECT state FROM queue_job"
-                " WHERE model_name = 'integration.inbound.message'"
+                "SELECT state FROM queue_job WHERE channel = 'root.integration.inbound'"
             )
             if states and all(state == "done" for (state,) in states):
                 break

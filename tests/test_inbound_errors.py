@@ -97,11 +97,19 @@ class TestInboundErrors(InboundCase):
         self.assert_refused(
             self.post("nowhere", body, headers), 404, "source_not_found"
         )
+        # Sources are cached per worker: a change shows on the next request.
+        self.assert_refused(
+            self.post("channel", body, {**headers, "webhook-signature": "v1,AAAA"}),
+            401,
+            "invalid_signature",
+        )
         self.source.active = False
         self.env["integration.inbound.audit"].search([]).unlink()
         self.assert_refused(
             self.post("channel", body, headers), 404, "source_not_found"
         )
+        self.source.copy({"slug": "nowhere", "secret": SW_SECRET, "active": True})
+        self.assertEqual(self.post("nowhere", body, headers).status_code, 202)
 
     def test_wrong_method(self):
         url = f"{self.base_url()}/integration/webhook/channel"
@@ -178,7 +186,9 @@ class TestInboundErrors(InboundCase):
         # undoes everything: the sender is asked to retry, nothing is half-stored.
         body = self.body()
         Message = type(self.env["integration.inbound.message"])
-        with patch.object(Message, "_enqueue", side_effect=RuntimeError("disk full")):
+        with patch.object(
+            Message, "_create_queued", side_effect=RuntimeError("disk full")
+        ):
             response = self.post("channel", body, library_headers(SW_SECRET, body))
         self.assert_refused(response, 503, "temporarily_unavailable")
         self.assertEqual(response.headers["Retry-After"], "30")

@@ -86,7 +86,8 @@ class TestInboundProcessing(InboundCase):
                 raise
             return error
         finally:
-            message.invalidate_recordset()
+            # The job processes every queued message of the source.
+            self.env.invalidate_all()
         self.assertIsNone(raises, "the job should have failed")
         return None
 
@@ -157,7 +158,8 @@ class TestInboundProcessing(InboundCase):
             raise ValueError("remote booking 42 not found")
 
         message = self.receive()
-        self.run_job(message, raises=RetryableJobError)
+        batch_job = message.sudo().job_id
+        self.run_job(message)
         self.assertEqual(message.state, "failed")
         self.assertEqual(message.error, "ValueError: remote booking 42 not found")
         self.assertEqual(message.attempt_count, 1)
@@ -165,10 +167,19 @@ class TestInboundProcessing(InboundCase):
             self.env["res.partner"].search([("name", "=", "Half-done write")]),
             "the failed handler's writes are undone",
         )
-        # The last attempt allowed by the job's max_retries fails for good.
-        max_retries = message.sudo().job_id.max_retries
-        self.run_job(message, raises=FailedJobError, retry=max_retries - 1)
+        # The failed message now has a job of its own, retrying it later.
+        retry_job = message.sudo().job_id
+        self.assertNotEqual(retry_job, batch_job)
+        self.assertEqual(retry_job.state, "pending")
+        self.assertEqual(retry_job.channel, "root.integration.inbound")
+        self.assertGreater(retry_job.eta, fields.Datetime.now())
+        # A retry that fails again is retried per the job's pattern...
+        self.run_job(message, raises=RetryableJobError)
         self.assertEqual(message.attempt_count, 2)
+        # ... and the last attempt allowed by its max_retries fails for good.
+        self.run_job(message, raises=FailedJobError, retry=retry_job.max_retries - 1)
+        self.assertEqual(message.attempt_count, 3)
+        self.assertEqual(message.state, "failed")
 
     def test_reprocess_in_bulk(self):
         outcome = {"fail": True}
@@ -180,8 +191,7 @@ class TestInboundProcessing(InboundCase):
             return "ok"
 
         messages = self.receive(n=1) | self.receive(n=2)
-        for message in messages:
-            self.run_job(message, raises=RetryableJobError)
+        self.run_job(messages[0])
         self.assertEqual(set(messages.mapped("state")), {"failed"})
         old_jobs = messages.sudo().mapped("job_id")
         outcome["fail"] = False
@@ -192,8 +202,60 @@ class TestInboundProcessing(InboundCase):
         for message in messages:
             self.run_job(message)
         self.assertEqual(messages.mapped("result"), ["ok", "ok"])
+        # The retry jobs queued by the failures find them processed.
+        for job in old_jobs:
+            Job.load(self.env, job.uuid).perform()
+        self.assertEqual(messages.mapped("attempt_count"), [2, 2])
         with self.assertRaises(UserError):
             self.receive(n=3).action_reprocess()
+
+    def test_one_job_processes_a_burst_oldest_first(self):
+        calls = []
+
+        @handlers.inbound_handler("ihtest.*")
+        def handle(env, message):
+            calls.append(message.id)
+            return "ok"
+
+        messages = self.receive(n=1) | self.receive(n=2) | self.receive(n=3)
+        jobs = messages.sudo().mapped("job_id")
+        self.assertEqual(len(jobs), 1, "one job for the whole burst")
+        self.assertEqual(
+            self.env["queue.job"].search_count(
+                [("channel", "=", "root.integration.inbound")]
+            ),
+            1,
+        )
+        self.run_job(messages[0])
+        self.assertEqual(calls, sorted(messages.ids))
+        self.assertEqual(set(messages.mapped("state")), {"done"})
+        self.assertEqual(messages.mapped("attempt_count"), [1, 1, 1])
+        # Running it again (or any other job) processes nothing twice.
+        self.run_job(messages[0])
+        self.assertEqual(len(calls), 3)
+
+    def test_a_failure_does_not_stop_the_others(self):
+        @handlers.inbound_handler("ihtest.*")
+        def handle(env, message):
+            number = message.payload()["data"]["n"]
+            env["res.partner"].create({"name": f"Inbound partner {number}"})
+            if number == 2:
+                raise ValueError("bad guest")
+            return f"partner {number}"
+
+        first, second, third = (self.receive(n=n) for n in (1, 2, 3))
+        self.run_job(first)
+        self.assertEqual(
+            (first.state, second.state, third.state), ("done", "failed", "done")
+        )
+        self.assertEqual(second.error, "ValueError: bad guest")
+        self.assertEqual((first.result, third.result), ("partner 1", "partner 3"))
+        names = (
+            self.env["res.partner"]
+            .search([("name", "like", "Inbound partner %")])
+            .mapped("name")
+        )
+        self.assertEqual(sorted(names), ["Inbound partner 1", "Inbound partner 3"])
 
     def test_user_reprocesses_but_does_not_configure(self):
         user = new_test_user(

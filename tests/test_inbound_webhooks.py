@@ -276,9 +276,7 @@ class TestInboundReplay(InboundCase):
             1,
         )
         self.assertEqual(
-            self.count(
-                "queue.job", [("model_name", "=", "integration.inbound.message")]
-            ),
+            self.count("queue.job", [("channel", "=", "root.integration.inbound")]),
             1,
         )
 

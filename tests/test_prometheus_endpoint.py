@@ -3,46 +3,24 @@
 """``GET /integration/metrics`` answers Prometheus text for the right bearer token,
 with the figures of the attempt log, and the JSON error envelope (401) otherwise."""
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from odoo.tests import HttpCase
 from odoo.tests import tagged
 
+from .metrics_common import METRICS_TOKEN
+from .metrics_common import METRICS_URL
 from .metrics_common import AttemptLogMixin
-
-TOKEN = "s3cret-metrics-token"
-URL = "/integration/metrics"
+from .metrics_common import PrometheusScrapeMixin
 
 
 @tagged("post_install", "-at_install")
-class TestPrometheusEndpoint(AttemptLogMixin, HttpCase):
+class TestPrometheusEndpoint(PrometheusScrapeMixin, AttemptLogMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_attempt_log()
         cls._known_log()
         cls.endpoint_b.circuit_id.sudo().write({"state": "open"})
-        cls.params = cls.env["ir.config_parameter"].sudo()
-        cls.params.set_param("integration_hub.metrics_token", TOKEN)
-
-    def _scrape(self, token=TOKEN):
-        self.env.flush_all()
-        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-        return self.url_open(URL, headers=headers)
-
-    def _samples(self):
-        response = self._scrape()
-        self.assertEqual(response.status_code, 200, response.text)
-        self.assertTrue(response.headers["Content-Type"].startswith("text/plain"))
-        samples = {}
-        for family in text_string_to_metric_families(response.text):
-            for sample in family.samples:
-                labels = dict(sample.labels)
-                endpoint = labels.pop("endpoint", None)
-                labels.pop("endpoint_id", None)
-                key = (sample.name, endpoint, tuple(sorted(labels.items())))
-                samples[key] = sample.value
-        return samples
+        cls._set_metrics_token()
 
     def assertError(self, response, code):
         self.assertEqual(response.status_code, 401)
@@ -50,7 +28,7 @@ class TestPrometheusEndpoint(AttemptLogMixin, HttpCase):
         error = response.json()["error"]
         self.assertEqual(error["code"], code)
         self.assertEqual(error["request_id"], response.headers["X-Request-Id"])
-        self.assertNotIn(TOKEN, response.text)
+        self.assertNotIn(METRICS_TOKEN, response.text)
         return error
 
     def test_attempt_counters_all_time(self):
@@ -118,12 +96,14 @@ class TestPrometheusEndpoint(AttemptLogMixin, HttpCase):
 
     def test_missing_token(self):
         self.assertError(self._scrape(token=None), "missing_token")
-        response = self.url_open(URL, headers={"Authorization": f"Basic {TOKEN}"})
+        response = self.url_open(
+            METRICS_URL, headers={"Authorization": f"Basic {METRICS_TOKEN}"}
+        )
         self.assertError(response, "missing_token")
 
     def test_wrong_token(self):
-        self.assertError(self._scrape(token=TOKEN + "x"), "invalid_token")
-        self.assertError(self._scrape(token=TOKEN[:-1]), "invalid_token")
+        self.assertError(self._scrape(token=METRICS_TOKEN + "x"), "invalid_token")
+        self.assertError(self._scrape(token=METRICS_TOKEN[:-1]), "invalid_token")
 
     def test_no_token_configured(self):
         self.params.set_param("integration_hub.metrics_token", "")
