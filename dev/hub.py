@@ -308,9 +308,20 @@ class Postgres:
         return str(candidates[-1])
 
     def _as_owner(self, cmd):
-        if self.os_user:
-            return ["runuser", "-u", self.os_user, "--", *cmd]
-        return cmd
+        """``cmd`` run as the account that owns the cluster."""
+        if not self.os_user:
+            return cmd
+        # Root's PATH does not always include the sbin folders runuser lives in.
+        runuser = shutil.which("runuser") or next(
+            (p for p in ("/usr/sbin/runuser", "/sbin/runuser") if Path(p).exists()),
+            None,
+        )
+        if not runuser:
+            raise SetupError(
+                "runuser (util-linux) was not found: it is needed to run PostgreSQL "
+                "as an unprivileged account when set-up runs as root."
+            )
+        return [runuser, "-u", self.os_user, "--", *cmd]
 
     def ready(self):
         proc = subprocess.run(
