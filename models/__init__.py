@@ -3,6 +3,7 @@ from . import integration_api_log
 from . import integration_backend
 from . import integration_binding
 from . import integration_booking
+from . import integration_cached_mixin
 from . import integration_circuit
 from . import integration_circuit_event
 from . import integration_conflict

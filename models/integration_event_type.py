@@ -10,6 +10,7 @@ class IntegrationEventType(models.Model):
     """A kind of business event endpoints subscribe to, such as ``booking.created``."""
 
     _name = "integration.event.type"
+    _inherit = ["integration.cached.mixin"]
     _description = "Integration Event Type"
     _order = "code"
     _rec_name = "code"
@@ -21,20 +22,6 @@ class IntegrationEventType(models.Model):
     _sql_constraints = [
         ("code_unique", "unique(code)", "An event type code must be unique."),
     ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Codes are looked up through a cache by every emit.
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     def _by_code(self, code):

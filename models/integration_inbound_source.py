@@ -72,6 +72,7 @@ class IntegrationInboundSource(models.Model):
     """
 
     _name = "integration.inbound.source"
+    _inherit = ["integration.cached.mixin"]
     _description = "Integration Inbound Source"
     _order = "name"
 
@@ -186,20 +187,6 @@ class IntegrationInboundSource(models.Model):
         )
         for source in self:
             source.message_count = counts.get(source, 0)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # A slug looked up before may now exist: see _webhook_source.
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     def _webhook_source(self, slug):
