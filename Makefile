@@ -3,7 +3,7 @@
 PYTHON ?= python3
 NAME ?=
 
-.PHONY: run test bench setup lint
+.PHONY: run test bench setup wheel
 
 run:
 	$(PYTHON) dev/hub.py run
@@ -16,3 +16,6 @@ bench:
 
 setup:
 	$(PYTHON) dev/hub.py setup
+
+wheel:
+	$(PYTHON) dev/hub.py wheel

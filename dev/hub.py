@@ -744,6 +744,32 @@ def cmd_bench(name):
         return run([python, script], check=False, env=env, cwd=ROOT).returncode
 
 
+def cmd_wheel():
+    """Build the addon's wheel (whool) into ``dist/``.
+
+    whool names the distribution after the addon's folder, like Odoo names a module,
+    so the tracked files are copied to a folder called ``integration_hub`` first.
+    """
+    python = ensure_venv()
+    source = BUILD / "wheel-src" / MODULE
+    shutil.rmtree(source.parent, ignore_errors=True)
+    files = run(["git", "ls-files"], quiet=True, cwd=ROOT).stdout.split()
+    # The wheel carries the addon, not the development tooling around it.
+    tooling = ("dev", "bench", ".ci", "Makefile", ".pre-commit-config.yaml")
+    for name in (f for f in files if not f.startswith(tooling)):
+        target = source / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    # whool packs the files git tracks and derives the post-release version from the
+    # history: keep the history, untrack the tooling in the copy.
+    shutil.copytree(ROOT / ".git", source / ".git", symlinks=True)
+    run(["git", "rm", "-r", "-q", "--cached", *tooling], quiet=True, cwd=source)
+    dist = ROOT / "dist"
+    run([python, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, source])
+    say(f"wheel written to {dist}")
+    return 0
+
+
 def main(argv):
     command = argv[1] if len(argv) > 1 else "run"
     try:
@@ -755,7 +781,11 @@ def main(argv):
             return cmd_test(argv[2:])
         if command == "bench":
             return cmd_bench(argv[2] if len(argv) > 2 else "")
-        raise SetupError(f"Unknown command {command!r}: use setup, run, test or bench.")
+        if command == "wheel":
+            return cmd_wheel()
+        raise SetupError(
+            f"Unknown command {command!r}: use setup, run, test, bench or wheel."
+        )
     except SetupError as exc:
         print(f"[integration-hub] error: {exc}", file=sys.stderr)
         return 2
