@@ -13,8 +13,6 @@ import json
 import logging
 import time
 
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
-
 from odoo import SUPERUSER_ID
 from odoo import fields
 from odoo import http
@@ -24,6 +22,7 @@ from ..models.integration_idempotency_key import STATE_COMPLETED
 from ..models.integration_inbound_message import mask_headers
 from ..models.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
 from ..tools import signatures
+from ..tools import transactions
 from .common import error_response
 from .common import json_response
 from .common import new_request_id
@@ -101,10 +100,7 @@ class InboundWebhookController(http.Controller):
         written for. In test mode all requests share the test's transaction, which
         cannot change its isolation; they do not run concurrently either.
         """
-        if env.registry.in_test_mode():
-            return
-        env.cr.commit()
-        env.cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+        transactions.switch_to_read_committed(env.cr, env.registry)
 
     def _accept(self, env, slug, request_id):
         httprequest = request.httprequest

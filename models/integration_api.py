@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 import psycopg2
 import psycopg2.errors
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import api
 from odoo import models
@@ -25,11 +24,11 @@ from odoo.exceptions import MissingError
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.sql_db import Cursor
 
 from ..controllers.common import error_body
 from ..tools import mapping
 from ..tools import openapi
+from ..tools import transactions
 from .integration_booking import STATUS_CANCELLED
 from .integration_booking import STATUS_CHECKED_IN
 from .integration_booking import STATUS_CONFIRMED
@@ -258,9 +257,7 @@ class IntegrationApi(models.AbstractModel):
         error under Odoo's REPEATABLE READ. (Tests get a savepoint of their
         shared transaction, whose level cannot change.)
         """
-        with self.env.registry.cursor() as cr:
-            if isinstance(cr, Cursor):
-                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+        with transactions.read_committed_cursor(self.env.registry) as cr:
             yield self.env(cr=cr)
 
     def _rate_limit(self, key_digest):

@@ -7,6 +7,7 @@ from odoo import fields
 from odoo import models
 
 from ..tools import circuit as circuit_logic
+from ..tools import transactions
 
 CIRCUIT_STATES = [
     (circuit_logic.CLOSED, "Closed"),
@@ -63,14 +64,7 @@ class IntegrationCircuit(models.Model):
         and the row lock must not be held while requests are in flight.
         """
         self.ensure_one()
-        registry = self.env.registry
-        with registry.cursor() as cr:
-            if not registry.in_test_mode():
-                # Odoo opens REPEATABLE READ transactions, in which a row that a
-                # concurrent transaction changed cannot be locked any more; READ
-                # COMMITTED waits for the lock and then reads the latest state.
-                # (Test mode shares the test's transaction, already started.)
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        with transactions.read_committed_cursor(self.env.registry) as cr:
             yield self.with_env(self.env(cr=cr))
 
     def _lock_state(self):

@@ -6,8 +6,6 @@ import re
 import time
 from datetime import timedelta
 
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
-
 from odoo import _
 from odoo import api
 from odoo import fields
@@ -17,6 +15,7 @@ from odoo.exceptions import ValidationError
 
 from ..tools import handlers
 from ..tools import signatures
+from ..tools import transactions
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
@@ -398,14 +397,11 @@ class IntegrationInboundSource(models.Model):
         """
         self.ensure_one()
         cr = self.env.cr
-        if not self.env.registry.in_test_mode():
-            # READ COMMITTED: every batch sees the messages committed meanwhile,
-            # and a message another job has just processed is skipped instead of
-            # failing the transaction with a serialization error. (In test mode
-            # the test's transaction is shared and keeps its isolation.)
-            # The job function allows commits: this cursor is the job's own.
-            cr.commit()  # pylint: disable=invalid-commit
-            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+        # READ COMMITTED: every batch sees the messages committed meanwhile, and a
+        # message another job has just processed is skipped instead of failing
+        # the transaction with a serialization error. The job function allows
+        # commits: this cursor is the job's own.
+        transactions.switch_to_read_committed(cr, self.env.registry)
         job_uuid = self.env.context.get("job_uuid")
         job = self.env["queue.job"].sudo().search([("uuid", "=", job_uuid)])
         messages = self.env["integration.inbound.message"].sudo()

@@ -70,6 +70,13 @@ GUEST_DELETE_RULE = (
     "company, is kept (409): delete or reassign the bookings first."
 )
 
+# Both collections filter on their last change the same way.
+UPDATED_SINCE_FILTER = (
+    "write_date",
+    ">=",
+    "datetime",
+    "Changed at or after this time (ISO 8601).",
+)
 # Collection name -> how the API serves it. ``codes`` maps a mapping values key
 # that holds an ISO code to (field, comodel, code field) on the Odoo side.
 COLLECTIONS = {
@@ -87,12 +94,7 @@ COLLECTIONS = {
         "relationships": {"guest": ("guest_id", "guests")},
         "filters": {
             "status": ("status", "in", "statuses", "Comma-separated statuses."),
-            "updated_since": (
-                "write_date",
-                ">=",
-                "datetime",
-                "Changed at or after this time (ISO 8601).",
-            ),
+            "updated_since": UPDATED_SINCE_FILTER,
             "check_in_from": ("check_in", ">=", "date", "Check-in on or after."),
             "check_in_to": ("check_in", "<=", "date", "Check-in on or before."),
             "guest": ("guest_id", "=", "id", "Bookings of this guest id."),
@@ -120,12 +122,7 @@ COLLECTIONS = {
         "codes": {"country_code": ("country_id", "res.country", "code")},
         "relationships": {},
         "filters": {
-            "updated_since": (
-                "write_date",
-                ">=",
-                "datetime",
-                "Changed at or after this time (ISO 8601).",
-            ),
+            "updated_since": UPDATED_SINCE_FILTER,
             "email": ("email", "=ilike", "text", "Exact e-mail, case-insensitive."),
             "name": ("name", "ilike", "text", "Name contains, case-insensitive."),
         },
