@@ -2,7 +2,8 @@
 -- With IH_DELIVERIES (a file of "webhook-id<TAB>webhook-timestamp<TAB>signature"
 -- lines), each request carries the next pre-signed delivery: threads take every
 -- IH_THREADS-th line from their own offset, so no delivery is sent twice.
--- done() prints one JSON line with the count, p50 and p95 in microseconds.
+-- done() prints one JSON line with the count, the errors and the latency
+-- distribution: its quantiles every half percent, in microseconds.
 
 local body = os.getenv("IH_BODY")
 local deliveries_file = os.getenv("IH_DELIVERIES") or ""
@@ -46,10 +47,14 @@ end
 
 function done(summary, latency, requests)
    local errors = summary.errors
+   local quantiles = {}
+   for step = 1, 200 do
+      quantiles[step] = string.format("%d", latency:percentile(step / 2))
+   end
    io.write(string.format(
-      '{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, ' ..
-      '"non_2xx": %d, "socket_errors": %d}\n',
-      summary.requests, summary.duration, latency:percentile(50),
-      latency:percentile(95), errors.status,
-      errors.connect + errors.read + errors.write + errors.timeout))
+      '{"requests": %d, "duration_us": %d, "non_2xx": %d, "socket_errors": %d, ' ..
+      '"quantiles_us": [%s]}\n',
+      summary.requests, summary.duration, errors.status,
+      errors.connect + errors.read + errors.write + errors.timeout,
+      table.concat(quantiles, ", ")))
 end

@@ -17,13 +17,19 @@ and loads it with wrk (concurrency 8) in one run:
    processing job starts a second after it is queued and drains every message
    queued by then).
 
-Every target is warmed up first. After the run, every signed delivery must have
-been stored once and processed exactly once. Last line::
+Every target is warmed up first. The measurement is interleaved: rounds of bare,
+native then signed, so that a slower or faster moment of the machine weighs on
+all three alike; after each signed round the job runner finishes its work before
+the next round starts. A target's throughput is its requests over its time in
+all rounds, its percentiles those of the pooled latency distributions. After the
+run, every signed delivery must have been stored once and processed exactly once.
+Last line::
 
     RESULT ratio=<signed/bare> p95_ms=<signed p95> native_ratio=<signed/native>
 
-Needs wrk (``apt-get install wrk``). INBOUND_BENCH_SECONDS sets the length of each
-measurement (default 15 s).
+Needs wrk (``apt-get install wrk``). INBOUND_BENCH_SECONDS sets the time of each
+target over all rounds (default 15 s), INBOUND_BENCH_ROUNDS the number of rounds
+(default 5).
 """
 
 import json
@@ -46,12 +52,12 @@ import _harness
 BENCH_DIR = Path(__file__).resolve().parent
 LUA_SCRIPT = BENCH_DIR / "inbound.lua"
 SECONDS = int(os.environ.get("INBOUND_BENCH_SECONDS", "15"))
+ROUNDS = int(os.environ.get("INBOUND_BENCH_ROUNDS", "5"))
 WARMUP_SECONDS = 3
 CONNECTIONS = 8
 THREADS = 1
-# More fresh deliveries than the signed run can send, so none is a replay.
-DELIVERIES = 60_000
-DEFERRED_DELIVERIES = 20_000
+# More fresh deliveries than a signed round can send, so none is a replay.
+DELIVERIES_PER_SECOND = 2_000
 BODY = json.dumps({"type": "bench.created", "data": {"id": 1, "name": "Ada"}})
 
 
@@ -68,7 +74,8 @@ def write_deliveries(path, secret, count):
 
 
 def wrk(url, seconds, body=BODY, deliveries=""):
-    """Run wrk against ``url``; return its summary (see inbound.lua)."""
+    """Run wrk against ``url``; return its summary (see inbound.lua), with
+    ``rps``."""
     env = dict(
         os.environ,
         IH_BODY=body,
@@ -93,8 +100,41 @@ def wrk(url, seconds, body=BODY, deliveries=""):
         check=True,
     )
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
-    summary["rps"] = summary["requests"] / (summary["duration_us"] / 1e6)
-    return summary
+    return pooled([summary])
+
+
+def pooled(summaries):
+    """One summary for several runs: their requests over their time, and the
+    p50/p95 of their latency distributions pooled (each run's quantiles weigh
+    as many requests as it made)."""
+    points = sorted(
+        (latency, summary["requests"] / len(summary["quantiles_us"]))
+        for summary in summaries
+        for latency in summary["quantiles_us"]
+    )
+    total = sum(weight for _latency, weight in points)
+
+    def quantile(fraction):
+        seen = 0
+        for latency, weight in points:
+            seen += weight
+            if seen >= fraction * total:
+                return latency
+        return points[-1][0]
+
+    requests = sum(summary["requests"] for summary in summaries)
+    duration_us = sum(summary["duration_us"] for summary in summaries)
+    return {
+        "requests": requests,
+        "duration_us": duration_us,
+        "rps": requests / (duration_us / 1e6),
+        "p50_us": quantile(0.50),
+        "p95_us": quantile(0.95),
+        "non_2xx": sum(summary["non_2xx"] for summary in summaries),
+        "socket_errors": sum(summary["socket_errors"] for summary in summaries),
+        "quantiles_us": [latency for latency, _weight in points],
+        "runs": summaries,
+    }
 
 
 def setup(server):
@@ -120,7 +160,7 @@ def setup(server):
         return source.secret, f"/web/hook/{rule.webhook_uuid}"
 
 
-def deferred_run(server, url, deliveries):
+def deferred_run(server, url, deliveries, seconds):
     """The signed measurement again, with processing held back until it ends.
 
     The source's processing job is queued first, due in an hour: every request
@@ -135,7 +175,7 @@ def deferred_run(server, url, deliveries):
             " WHERE id = %s",
             (job_id,),
         )
-    summary = wrk(url, SECONDS, BODY, deliveries)
+    summary = wrk(url, seconds, BODY, deliveries)
     server.sql("UPDATE queue_job SET eta = NULL WHERE id = %s", (job_id,))
     return summary
 
@@ -176,37 +216,59 @@ def main():
         ) as server,
     ):
         secret, hook_path = setup(server)
-        warmup_file, run_file = Path(tmp, "warmup.tsv"), Path(tmp, "run.tsv")
-        write_deliveries(warmup_file, secret, 5_000)
-        write_deliveries(run_file, secret, DELIVERIES)
+        round_seconds = max(1, round(SECONDS / ROUNDS))
+        per_round = DELIVERIES_PER_SECOND * round_seconds
+
+        def deliveries(name, count):
+            path = Path(tmp, f"{name}.tsv")
+            write_deliveries(path, secret, count)
+            return path
+
         native_body = json.dumps({"_model": "res.partner", "_id": 1})
         targets = {
-            "bare": (f"{server.url}/ih_bench/bare", BODY, ""),
-            "native": (f"{server.url}{hook_path}", native_body, ""),
-            "signed": (f"{server.url}/integration/webhook/bench", BODY, run_file),
+            "bare": (f"{server.url}/ih_bench/bare", BODY),
+            "native": (f"{server.url}{hook_path}", native_body),
+            "signed": (f"{server.url}/integration/webhook/bench", BODY),
         }
-        warmups = {"signed": warmup_file}
+        for name, (url, body) in targets.items():
+            warmup = deliveries("warmup", per_round) if name == "signed" else ""
+            wrk(url, WARMUP_SECONDS, body, warmup)
+        server.wait_jobs_done(timeout=600)
+        runs = {name: [] for name in targets}
+        for number in range(ROUNDS):
+            signed_file = deliveries(f"round{number}", per_round)
+            for name, (url, body) in targets.items():
+                summary = wrk(
+                    url, round_seconds, body, signed_file if name == "signed" else ""
+                )
+                runs[name].append(summary)
+                if summary["non_2xx"] or summary["socket_errors"]:
+                    raise SystemExit(f"{name}: failed requests, see {server.log_path}")
+                if name == "signed":
+                    if summary["requests"] > per_round:
+                        raise SystemExit("more signed requests than fresh deliveries")
+                    # The next round starts with the jobs done.
+                    server.wait_jobs_done(timeout=600)
         results = {}
-        for name, (url, body, deliveries) in targets.items():
-            wrk(url, WARMUP_SECONDS, body, warmups.get(name, ""))
-            results[name] = summary = wrk(url, SECONDS, body, deliveries)
+        for name in targets:
+            results[name] = summary = pooled(runs[name])
             print(
                 f"{name:7} {summary['rps']:8.1f} req/s  "
                 f"p50 {summary['p50_us'] / 1000:6.2f} ms  "
                 f"p95 {summary['p95_us'] / 1000:6.2f} ms  "
-                f"requests {summary['requests']}  non-2xx {summary['non_2xx']}  "
-                f"socket errors {summary['socket_errors']}",
+                f"requests {summary['requests']}  rounds "
+                + " ".join(f"{run['rps']:.0f}" for run in summary["runs"])
+                + " req/s",
                 flush=True,
             )
-            if summary["non_2xx"] or summary["socket_errors"]:
-                raise SystemExit(f"{name}: failed requests, see {server.log_path}")
         signed = results["signed"]
-        if signed["requests"] > DELIVERIES:
-            raise SystemExit("more signed requests than fresh deliveries: raise it")
         check_processed(server, f"{signed['requests']} signed requests (+ warm-up)")
-        deferred_file = Path(tmp, "deferred.tsv")
-        write_deliveries(deferred_file, secret, DEFERRED_DELIVERIES)
-        deferred = deferred_run(server, targets["signed"][0], deferred_file)
+        deferred = deferred_run(
+            server,
+            targets["signed"][0],
+            deliveries("deferred", per_round),
+            round_seconds,
+        )
         print(
             f"(information) signed with processing deferred until after the run: "
             f"{deferred['rps']:.1f} req/s  p50 {deferred['p50_us'] / 1000:.2f} ms  "

@@ -28,12 +28,24 @@ def new_request_id():
 
 def json_response(body, status=200, headers=None, request_id=None):
     """A JSON response with ``X-Request-Id`` (and any extra headers)."""
-    payload = b"" if body is None else json.dumps(body, default=str).encode()
+    return raw_json_response(
+        None if body is None else json.dumps(body, default=str),
+        status,
+        headers,
+        request_id,
+    )
+
+
+def raw_json_response(text, status=200, headers=None, request_id=None):
+    """A response whose body is ``text``, JSON already (or None: no body), with
+    ``X-Request-Id`` (and any extra headers)."""
     all_headers = [("X-Request-Id", request_id or new_request_id())]
-    if body is not None:
+    if text is not None:
         all_headers.append(("Content-Type", "application/json"))
     all_headers.extend((headers or {}).items())
-    return request.make_response(payload, headers=all_headers, status=status)
+    return request.make_response(
+        b"" if text is None else text.encode(), headers=all_headers, status=status
+    )
 
 
 def error_body(code, message, request_id, details=None, anchor=None):

@@ -24,8 +24,8 @@ from ..models.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
 from ..tools import signatures
 from ..tools import transactions
 from .common import error_response
-from .common import json_response
 from .common import new_request_id
+from .common import raw_json_response
 
 _logger = logging.getLogger(__name__)
 
@@ -119,17 +119,17 @@ class InboundWebhookController(http.Controller):
             raise InboundRejection(
                 404, "source_not_found", f"No active inbound source {slug!r}."
             )
-        # What the delivery creates belongs to the source's company.
-        source = source.with_company(source.company_id)
-        env = source.env
         if not source._ip_allowed(httprequest.remote_addr):
             raise InboundRejection(
                 403, "ip_not_allowed", "This address may not post to this source."
             )
         if source.rate_limit:
-            allowed, _remaining, reset_in = env["integration.rate.limit"]._hit(
-                f"inbound:{source.id}", source.rate_limit
-            )
+            # Counted at once: the counter's row is not locked for the rest of
+            # the request, other workers count theirs meanwhile.
+            with transactions.autocommit(env.cr, env.registry):
+                allowed, _remaining, reset_in = env["integration.rate.limit"]._hit(
+                    f"inbound:{source.id}", source.rate_limit
+                )
             if not allowed:
                 raise InboundRejection(
                     429,
@@ -164,33 +164,33 @@ class InboundWebhookController(http.Controller):
             ) from None
         body_hash = hashlib.sha256(body).hexdigest()
         key = source._idempotency_key(headers, payload, body_hash)
-        claim, claimed = env["integration.idempotency.key"]._claim(
-            f"inbound:{source.id}", key, body_hash, source.key_ttl_days * 86400
-        )
-        if not claimed:
+        scope = f"inbound:{source.id}"
+        # The delivery is claimed, stored, queued and committed by one statement.
+        with transactions.autocommit(env.cr, env.registry):
+            answer = env["integration.inbound.message"]._store_delivery(
+                source,
+                {
+                    "scope": scope,
+                    "key": key,
+                    "request_hash": body_hash,
+                    "ttl_seconds": source.key_ttl_days * 86400,
+                },
+                {
+                    "event_type": source._event_type(headers, payload),
+                    "idempotency_key": key,
+                    "request_id": request_id,
+                    "remote_addr": httprequest.remote_addr,
+                    "headers": json.dumps(mask_headers(headers)),
+                    "body": body.decode("utf-8", errors="replace"),
+                },
+            )
+        if answer is None:
+            claim = env["integration.idempotency.key"]._find(scope, key)
             return self._replay(env, claim, body_hash, request_id)
-        message = env["integration.inbound.message"]._create_queued(
-            source,
-            {
-                "event_type": source._event_type(headers, payload),
-                "idempotency_key": key,
-                "request_id": request_id,
-                "remote_addr": httprequest.remote_addr,
-                "headers": json.dumps(mask_headers(headers)),
-                "body": body.decode("utf-8", errors="replace"),
-            },
-        )
-        answer = {
-            "data": {
-                "id": str(message.id),
-                "type": "inbound_message",
-                "attributes": {"status": "queued"},
-            }
-        }
-        claim._complete(202, answer)
-        # The answer promises the delivery is stored: commit before sending it.
+        # The answer promises the delivery is stored: commit before sending it
+        # (a processing job queued for it, when there was none to join).
         env.cr.commit()
-        return json_response(answer, status=202, request_id=request_id)
+        return raw_json_response(answer, 202, request_id=request_id)
 
     @staticmethod
     def _read_body(limit):
@@ -246,9 +246,7 @@ class InboundWebhookController(http.Controller):
             )
         status, body, headers = claim._stored_response()
         headers[REPLAY_HEADER] = "true"
-        return json_response(
-            json.loads(body), status=status, headers=headers, request_id=request_id
-        )
+        return raw_json_response(body, status, headers=headers, request_id=request_id)
 
     @staticmethod
     def _reject(env, slug, request_id, rejection):

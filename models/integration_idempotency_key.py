@@ -10,11 +10,38 @@ from odoo import models
 STATE_PROCESSING = "processing"
 STATE_COMPLETED = "completed"
 
+# Claims a key: the unique (scope, key) constraint is the arbiter, whoever inserts
+# first wins; the others see no row returned and read the winner's. An expired
+# claim is taken over by the same statement (so it blocks nobody), and only by one
+# of several racing requests: the others wait for its row lock, then find it no
+# longer expired. ``{values}`` is a VALUES list or a SELECT giving the columns in
+# order; the winner gets its row's id and stored answer.
+CLAIM_QUERY = """
+    INSERT INTO integration_idempotency_key AS claim
+        (scope, key, request_hash, state, expires_at,
+         response_status, response_body, response_headers,
+         create_uid, create_date, write_uid, write_date)
+    {values}
+    ON CONFLICT (scope, key) DO UPDATE SET
+        request_hash = EXCLUDED.request_hash,
+        state = EXCLUDED.state,
+        expires_at = EXCLUDED.expires_at,
+        response_status = EXCLUDED.response_status,
+        response_body = EXCLUDED.response_body,
+        response_headers = EXCLUDED.response_headers,
+        create_uid = EXCLUDED.create_uid,
+        create_date = EXCLUDED.create_date,
+        write_uid = EXCLUDED.write_uid,
+        write_date = EXCLUDED.write_date
+    WHERE claim.expires_at <= EXCLUDED.create_date
+    RETURNING id, response_body
+"""
+
 
 class IntegrationIdempotencyKey(models.Model):
     """A claimed idempotency key and the answer given to the request that claimed it.
 
-    Claims are made with a single ``INSERT ... ON CONFLICT DO NOTHING`` on the unique
+    Claims are made with a single ``INSERT ... ON CONFLICT`` on the unique
     (scope, key) pair, so of several identical requests racing on different workers
     exactly one wins, and the others get the stored answer back. The scope separates
     key spaces: ``inbound:<source id>`` for inbound webhooks, ``api:<user id>`` for
@@ -59,31 +86,10 @@ class IntegrationIdempotencyKey(models.Model):
         now = fields.Datetime.now()
         expires_at = now + timedelta(seconds=ttl_seconds)
         cr = self.env.cr
-        # The unique (scope, key) constraint is the arbiter: whoever inserts first
-        # wins; the others see no row returned and read the winner's. An expired
-        # claim is taken over by the same statement (so it blocks nobody), and
-        # only by one of several racing requests: the others wait for its row
-        # lock, then find it no longer expired.
         cr.execute(
-            """
-            INSERT INTO integration_idempotency_key AS claim
-                (scope, key, request_hash, state, expires_at,
-                 create_uid, create_date, write_uid, write_date)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT (scope, key) DO UPDATE SET
-                request_hash = EXCLUDED.request_hash,
-                state = EXCLUDED.state,
-                expires_at = EXCLUDED.expires_at,
-                response_status = NULL,
-                response_body = NULL,
-                response_headers = NULL,
-                create_uid = EXCLUDED.create_uid,
-                create_date = EXCLUDED.create_date,
-                write_uid = EXCLUDED.write_uid,
-                write_date = EXCLUDED.write_date
-            WHERE claim.expires_at <= EXCLUDED.create_date
-            RETURNING id
-            """,
+            CLAIM_QUERY.format(
+                values="VALUES (%s, %s, %s, %s, %s, NULL, NULL, NULL, %s, %s, %s, %s)"
+            ),
             (
                 scope,
                 key,
@@ -102,12 +108,17 @@ class IntegrationIdempotencyKey(models.Model):
             # A taken-over row may be in the cache with its old values.
             claim.invalidate_recordset()
             return claim, True
-        cr.execute(
+        return self._find(scope, key), False
+
+    @api.model
+    def _find(self, scope, key):
+        """The claim of ``key`` in ``scope`` (empty when there is none)."""
+        self.env.cr.execute(
             "SELECT id FROM integration_idempotency_key WHERE scope = %s AND key = %s",
             (scope, key),
         )
-        row = cr.fetchone()
-        return self.browse(row[0] if row else []), False
+        row = self.env.cr.fetchone()
+        return self.browse(row[0] if row else [])
 
     def _complete(self, status, body, headers=None):
         """Store the answer given for this key, to be replayed to duplicates."""

@@ -12,6 +12,8 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from ..tools import handlers
+from .integration_idempotency_key import CLAIM_QUERY
+from .integration_idempotency_key import STATE_COMPLETED
 from .integration_inbound_source import PENDING_JOB_QUERY
 
 _logger = logging.getLogger(__name__)
@@ -24,6 +26,11 @@ INBOUND_CHANNEL = "root.integration.inbound"
 # A failed message is retried after the first step of its job function's retry
 # pattern (data/inbound_queue_job_data.xml), in seconds.
 FIRST_RETRY_DELAY = 10
+# Job states in which a job will still run.
+LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
+# A queued message without a live job this long after it was stored is queued
+# again by the housekeeping cron.
+STRANDED_AFTER = timedelta(minutes=10)
 AUDIT_RETENTION_PARAM = "integration_hub.inbound_audit_retention_days"
 DEFAULT_AUDIT_RETENTION_DAYS = 30
 # Header names whose values are credentials or signatures: stored masked.
@@ -38,6 +45,8 @@ SECRET_HEADER_MARKERS = (
     "apikey",
 )
 MASK = "***"
+# Stands for the message's id in the answer to a delivery, until the id is drawn.
+ANSWER_ID_MARK = "@message_id@"
 
 
 def mask_headers(headers):
@@ -108,27 +117,35 @@ class IntegrationInboundMessage(models.Model):
         Each source has at most one pending processing job, which processes every
         queued message of the source when it runs (see
         :meth:`~.integration_inbound_source.IntegrationInboundSource._processing_job`):
-        a burst of deliveries costs one job, not one per delivery.
+        a burst of deliveries costs one job, not one per delivery. Messages no
+        longer queued (processed meanwhile by another job) are left as they are.
         """
+        self.flush_recordset(["state"])
         for source, messages in self.grouped("source_id").items():
             job_id = source._processing_job()
-            # One statement links the messages, where the ORM would read them
-            # first: this runs in every webhook request.
             self.env.cr.execute(
-                "UPDATE integration_inbound_message SET job_id = %s WHERE id IN %s",
-                (job_id, tuple(messages.ids)),
+                "UPDATE integration_inbound_message SET job_id = %s"
+                " WHERE id IN %s AND state = %s",
+                (job_id, tuple(messages.ids), STATE_QUEUED),
             )
         self.invalidate_recordset(["job_id"])
 
     @api.model
-    def _create_queued(self, source, values):
-        """Store a delivery of ``source`` as a queued message linked to the
-        source's processing job; return the message (webhook requests).
+    def _store_delivery(self, source, claim, values):
+        """Claim a delivery's idempotency key, store the delivery as a queued message
+        linked to the source's processing job, and keep the answer for duplicates;
+        return the answer (JSON text), or None when the key is claimed already.
 
-        ``values``: ``event_type``, ``idempotency_key``, ``request_id``,
-        ``remote_addr``, ``headers`` and ``body``. One statement finds the pending
-        job and inserts the message: this runs in every accepted request, where
-        the ORM would take several round trips to the database.
+        ``claim``: ``scope``, ``key``, ``request_hash`` and ``ttl_seconds`` of the
+        key. ``values``: ``event_type``, ``idempotency_key``, ``request_id``,
+        ``remote_addr``, ``headers`` and ``body`` of the message.
+
+        This runs in every accepted webhook request, so it is one statement where
+        the ORM would take many round trips: the claim is stored completed with
+        the answer naming the message (whose id is drawn first), so a duplicate
+        never sees a claim without its answer, and the message is inserted only
+        when the claim was won. Run on its own (autocommit), the statement is the
+        whole transaction of the delivery.
         """
         columns = (
             "event_type",
@@ -138,35 +155,68 @@ class IntegrationInboundMessage(models.Model):
             "headers",
             "body",
         )
+        now = fields.Datetime.now()
+        answer = json.dumps(
+            {
+                "data": {
+                    "id": ANSWER_ID_MARK,
+                    "type": "inbound_message",
+                    "attributes": {"status": STATE_QUEUED},
+                }
+            }
+        )
+        claim_values = """
+            SELECT %(scope)s, %(key)s, %(request_hash)s, %(completed)s, %(expires_at)s,
+                   202, replace(%(answer)s, %(mark)s, new.id::text), '{}',
+                   %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM new
+        """
         cr = self.env.cr
         cr.execute(
             f"""
-            WITH job AS ({PENDING_JOB_QUERY})
-            INSERT INTO integration_inbound_message
-                (source_id, company_id, state, attempt_count, job_id,
-                 {", ".join(columns)},
-                 create_uid, create_date, write_uid, write_date)
-            VALUES (%s, %s, %s, 0, (SELECT id FROM job),
-                    {", ".join(["%s"] * len(columns))},
-                    %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')
-            RETURNING id, job_id
-            """,
-            (
-                source._processing_identity(),
-                source.id,
-                source.company_id.id,
-                STATE_QUEUED,
-                *(values[column] for column in columns),
-                self.env.uid,
-                self.env.uid,
+            WITH new AS (
+                SELECT nextval('integration_inbound_message_id_seq') AS id
             ),
+            claim AS ({CLAIM_QUERY.format(values=claim_values)}),
+            job AS ({PENDING_JOB_QUERY.replace("%s", "%(identity)s")}),
+            message AS (
+                INSERT INTO integration_inbound_message
+                    (id, source_id, company_id, state, attempt_count, job_id,
+                     {", ".join(columns)},
+                     create_uid, create_date, write_uid, write_date)
+                SELECT new.id, %(source_id)s, %(company_id)s, %(queued)s, 0,
+                       (SELECT id FROM job),
+                       {", ".join(f"%({column})s" for column in columns)},
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM new, claim
+                RETURNING id, job_id
+            )
+            SELECT message.id, message.job_id, claim.response_body
+              FROM message, claim
+            """,
+            {
+                **claim,
+                **{column: values[column] for column in columns},
+                "expires_at": now + timedelta(seconds=claim["ttl_seconds"]),
+                "completed": STATE_COMPLETED,
+                "answer": answer,
+                "mark": ANSWER_ID_MARK,
+                "identity": source._processing_identity(),
+                "source_id": source.id,
+                "company_id": source.company_id.id,
+                "queued": STATE_QUEUED,
+                "uid": self.env.uid,
+                "now": now,
+            },
         )
-        message_id, job_id = cr.fetchone()
-        message = self.browse(message_id)
+        row = cr.fetchone()
+        if not row:
+            return None
+        message_id, job_id, stored_answer = row
         if not job_id:
             # No pending job to join: queue one.
-            message._enqueue()
-        return message
+            self.browse(message_id)._enqueue()
+        return stored_answer
 
     def _lock_for_processing(self):
         """Lock this message for processing; False when it is already processed or
@@ -350,11 +400,33 @@ class IntegrationInboundMessage(models.Model):
         return True
 
     @api.model
+    def _requeue_stranded(self, older_than):
+        """Queue the processing of messages stored before ``older_than`` that are
+        still queued but that no job will process (their job was cancelled or
+        failed, or the worker stopped between storing a delivery and queueing its
+        job); return how many."""
+        self.env.cr.execute(
+            """
+            SELECT message.id
+              FROM integration_inbound_message AS message
+              LEFT JOIN queue_job AS job ON job.id = message.job_id
+             WHERE message.state = %s AND message.create_date < %s
+               AND (job.id IS NULL OR job.state NOT IN %s)
+            """,
+            (STATE_QUEUED, older_than, LIVE_JOB_STATES),
+        )
+        stranded = self.browse(row[0] for row in self.env.cr.fetchall())
+        stranded._enqueue()
+        return len(stranded)
+
+    @api.model
     def _cron_housekeeping(self):
         """Delete expired idempotency keys, messages past their source's retention
-        and audit lines past the configured retention."""
-        keys = self.env["integration.idempotency.key"]._gc_expired()
+        and audit lines past the configured retention; queue the messages left
+        without a job."""
         now = fields.Datetime.now()
+        requeued = self._requeue_stranded(now - STRANDED_AFTER)
+        keys = self.env["integration.idempotency.key"]._gc_expired()
         messages = 0
         sources = self.env["integration.inbound.source"].with_context(active_test=False)
         for source in sources.search([("retention_days", ">", 0)]):
@@ -376,9 +448,11 @@ class IntegrationInboundMessage(models.Model):
             now - timedelta(days=days)
         )
         _logger.info(
-            "Inbound housekeeping: %s keys, %s messages, %s audit lines deleted",
+            "Inbound housekeeping: %s keys, %s messages, %s audit lines deleted; "
+            "%s stranded messages queued",
             keys,
             messages,
             audits,
+            requeued,
         )
         return keys, messages, audits

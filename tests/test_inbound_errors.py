@@ -187,7 +187,7 @@ class TestInboundErrors(InboundCase):
         body = self.body()
         Message = type(self.env["integration.inbound.message"])
         with patch.object(
-            Message, "_create_queued", side_effect=RuntimeError("disk full")
+            Message, "_store_delivery", side_effect=RuntimeError("disk full")
         ):
             response = self.post("channel", body, library_headers(SW_SECRET, body))
         self.assert_refused(response, 503, "temporarily_unavailable")

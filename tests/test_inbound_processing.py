@@ -319,6 +319,9 @@ class TestInboundHousekeeping(InboundCase):
         self.assertFalse(old_message.exists())
         self.assertTrue(new_message.exists())
         self.assertTrue(queued.exists(), "queued messages are kept")
+        # Left without a job (its worker stopped before queueing one): queued.
+        self.assertEqual(queued.sudo().job_id.state, "pending")
+        self.assertFalse(new_message.sudo().job_id, "only stranded messages")
         self.assertFalse(expired.exists())
         self.assertTrue(kept.exists())
         self.assertFalse(old_audit.exists())

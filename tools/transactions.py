@@ -16,6 +16,7 @@ cannot change; nothing runs concurrently there, so the level is left as it is.
 import contextlib
 
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 
 def switch_to_read_committed(cr, registry):
@@ -42,3 +43,36 @@ def read_committed_cursor(registry):
         if not registry.in_test_mode():
             cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
         yield cr
+
+
+@contextlib.contextmanager
+def autocommit(cr, registry):
+    """Each statement run on ``cr`` in the block is a transaction of its own.
+
+    For a statement that does all its work atomically (an ``INSERT ... ON
+    CONFLICT``, a statement with data-modifying ``WITH`` clauses): it needs no
+    ``BEGIN`` and ``COMMIT`` round trips, and the row locks it takes are released
+    as soon as it ends instead of when the caller's transaction does. A
+    transaction open on ``cr`` is committed first. In test mode the statements
+    run in the test's transaction.
+    """
+    if registry.in_test_mode():
+        yield
+        return
+    cr.flush()
+    # pylint: disable=protected-access
+    cnx = cr._cnx
+    if cnx.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+        # Not when idle: Odoo's commit also empties the environments' cache.
+        cr.commit()  # pylint: disable=invalid-commit
+    # The transaction characteristics go back to the defaults first: otherwise
+    # psycopg2 resets them with two SET statements when autocommit ends. They
+    # only matter to the BEGIN of the next transaction.
+    isolation_level, readonly = cnx.isolation_level, cnx.readonly
+    cnx.set_session(isolation_level="DEFAULT", readonly="DEFAULT")
+    cnx.autocommit = True
+    try:
+        yield
+    finally:
+        cnx.autocommit = False
+        cnx.set_session(isolation_level=isolation_level, readonly=readonly)
