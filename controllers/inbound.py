@@ -187,9 +187,9 @@ class InboundWebhookController(http.Controller):
         if answer is None:
             claim = env["integration.idempotency.key"]._find(scope, key)
             return self._replay(env, claim, body_hash, request_id)
-        # The answer promises the delivery is stored: commit before sending it
-        # (a processing job queued for it, when there was none to join).
-        env.cr.commit()
+        # Odoo commits what is left of the request's transaction (a processing
+        # job queued for the delivery, when there was none to join) before
+        # sending the answer.
         return raw_json_response(answer, 202, request_id=request_id)
 
     @staticmethod

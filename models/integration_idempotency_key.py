@@ -19,8 +19,7 @@ STATE_COMPLETED = "completed"
 CLAIM_QUERY = """
     INSERT INTO integration_idempotency_key AS claim
         (scope, key, request_hash, state, expires_at,
-         response_status, response_body, response_headers,
-         create_uid, create_date, write_uid, write_date)
+         response_status, response_body, response_headers, create_date)
     {values}
     ON CONFLICT (scope, key) DO UPDATE SET
         request_hash = EXCLUDED.request_hash,
@@ -29,10 +28,7 @@ CLAIM_QUERY = """
         response_status = EXCLUDED.response_status,
         response_body = EXCLUDED.response_body,
         response_headers = EXCLUDED.response_headers,
-        create_uid = EXCLUDED.create_uid,
-        create_date = EXCLUDED.create_date,
-        write_uid = EXCLUDED.write_uid,
-        write_date = EXCLUDED.write_date
+        create_date = EXCLUDED.create_date
     WHERE claim.expires_at <= EXCLUDED.create_date
     RETURNING id, response_body
 """
@@ -51,7 +47,12 @@ class IntegrationIdempotencyKey(models.Model):
     _name = "integration.idempotency.key"
     _description = "Integration Idempotency Key"
     _order = "id desc"
+    # Claimed by requests, not by users: when is all that matters.
+    _log_access = False
 
+    create_date = fields.Datetime(
+        string="Claimed on", readonly=True, default=fields.Datetime.now
+    )
     scope = fields.Char(required=True, readonly=True)
     key = fields.Char(required=True, readonly=True)
     request_hash = fields.Char(readonly=True, help="SHA-256 of the request body")
@@ -88,7 +89,7 @@ class IntegrationIdempotencyKey(models.Model):
         cr = self.env.cr
         cr.execute(
             CLAIM_QUERY.format(
-                values="VALUES (%s, %s, %s, %s, %s, NULL, NULL, NULL, %s, %s, %s, %s)"
+                values="VALUES (%s, %s, %s, %s, %s, NULL, NULL, NULL, %s)"
             ),
             (
                 scope,
@@ -96,9 +97,6 @@ class IntegrationIdempotencyKey(models.Model):
                 request_hash,
                 STATE_PROCESSING,
                 expires_at,
-                self.env.uid,
-                now,
-                self.env.uid,
                 now,
             ),
         )
@@ -123,14 +121,13 @@ class IntegrationIdempotencyKey(models.Model):
     def _complete(self, status, body, headers=None):
         """Store the answer given for this key, to be replayed to duplicates."""
         self.ensure_one()
-        # One statement, where the ORM would also write the audit columns
+        # One statement, where the ORM would read the record first and write
         # through a flush: this runs in every request that claims a key.
         self.env.cr.execute(
             """
             UPDATE integration_idempotency_key
                SET state = %s, response_status = %s, response_body = %s,
-                   response_headers = %s, write_uid = %s,
-                   write_date = now() AT TIME ZONE 'UTC'
+                   response_headers = %s
              WHERE id = %s
             """,
             (
@@ -138,7 +135,6 @@ class IntegrationIdempotencyKey(models.Model):
                 status,
                 body if isinstance(body, str) else json.dumps(body),
                 json.dumps(headers or {}),
-                self.env.uid,
                 self.id,
             ),
         )

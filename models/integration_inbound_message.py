@@ -47,6 +47,45 @@ SECRET_HEADER_MARKERS = (
 MASK = "***"
 # Stands for the message's id in the answer to a delivery, until the id is drawn.
 ANSWER_ID_MARK = "@message_id@"
+ANSWER_TEMPLATE = json.dumps(
+    {
+        "data": {
+            "id": ANSWER_ID_MARK,
+            "type": "inbound_message",
+            "attributes": {"status": STATE_QUEUED},
+        }
+    }
+)
+# The statement of IntegrationInboundMessage._store_delivery.
+STORE_DELIVERY_QUERY = """
+    WITH new AS (
+        SELECT nextval('integration_inbound_message_id_seq') AS id
+    ),
+    claim AS ({claim}),
+    job AS ({job}),
+    message AS (
+        INSERT INTO integration_inbound_message
+            (id, source_id, state, attempt_count, job_id, event_type,
+             idempotency_key, request_id, remote_addr, headers, body, create_date)
+        SELECT new.id, %(source_id)s, %(queued)s, 0, (SELECT id FROM job),
+               %(event_type)s, %(idempotency_key)s, %(request_id)s,
+               %(remote_addr)s, %(headers)s, %(body)s, %(now)s
+          FROM new, claim
+        RETURNING id, job_id
+    )
+    SELECT message.id, message.job_id, claim.response_body
+      FROM message, claim
+""".format(
+    claim=CLAIM_QUERY.format(
+        values="""
+            SELECT %(scope)s, %(key)s, %(request_hash)s, %(completed)s,
+                   %(expires_at)s, 202, replace(%(answer)s, %(mark)s, new.id::text),
+                   '{}', %(now)s
+              FROM new
+        """
+    ),
+    job=PENDING_JOB_QUERY.replace("%s", "%(identity)s"),
+)
 
 
 def mask_headers(headers):
@@ -72,7 +111,13 @@ class IntegrationInboundMessage(models.Model):
     _description = "Integration Inbound Message"
     _order = "id desc"
     _rec_name = "idempotency_key"
+    # Stored by a webhook request, not by a user; its changes are those of its
+    # processing (state, result, attempts, processed_at).
+    _log_access = False
 
+    create_date = fields.Datetime(
+        string="Received", readonly=True, default=fields.Datetime.now
+    )
     source_id = fields.Many2one(
         "integration.inbound.source",
         required=True,
@@ -80,7 +125,7 @@ class IntegrationInboundMessage(models.Model):
         ondelete="cascade",
         index=True,
     )
-    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    company_id = fields.Many2one(related="source_id.company_id")
     event_type = fields.Char(readonly=True, index=True)
     idempotency_key = fields.Char(readonly=True, index=True)
     request_id = fields.Char(readonly=True, index=True)
@@ -147,65 +192,20 @@ class IntegrationInboundMessage(models.Model):
         when the claim was won. Run on its own (autocommit), the statement is the
         whole transaction of the delivery.
         """
-        columns = (
-            "event_type",
-            "idempotency_key",
-            "request_id",
-            "remote_addr",
-            "headers",
-            "body",
-        )
         now = fields.Datetime.now()
-        answer = json.dumps(
-            {
-                "data": {
-                    "id": ANSWER_ID_MARK,
-                    "type": "inbound_message",
-                    "attributes": {"status": STATE_QUEUED},
-                }
-            }
-        )
-        claim_values = """
-            SELECT %(scope)s, %(key)s, %(request_hash)s, %(completed)s, %(expires_at)s,
-                   202, replace(%(answer)s, %(mark)s, new.id::text), '{}',
-                   %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM new
-        """
         cr = self.env.cr
         cr.execute(
-            f"""
-            WITH new AS (
-                SELECT nextval('integration_inbound_message_id_seq') AS id
-            ),
-            claim AS ({CLAIM_QUERY.format(values=claim_values)}),
-            job AS ({PENDING_JOB_QUERY.replace("%s", "%(identity)s")}),
-            message AS (
-                INSERT INTO integration_inbound_message
-                    (id, source_id, company_id, state, attempt_count, job_id,
-                     {", ".join(columns)},
-                     create_uid, create_date, write_uid, write_date)
-                SELECT new.id, %(source_id)s, %(company_id)s, %(queued)s, 0,
-                       (SELECT id FROM job),
-                       {", ".join(f"%({column})s" for column in columns)},
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM new, claim
-                RETURNING id, job_id
-            )
-            SELECT message.id, message.job_id, claim.response_body
-              FROM message, claim
-            """,
+            STORE_DELIVERY_QUERY,
             {
                 **claim,
-                **{column: values[column] for column in columns},
+                **values,
                 "expires_at": now + timedelta(seconds=claim["ttl_seconds"]),
                 "completed": STATE_COMPLETED,
-                "answer": answer,
+                "answer": ANSWER_TEMPLATE,
                 "mark": ANSWER_ID_MARK,
                 "identity": source._processing_identity(),
                 "source_id": source.id,
-                "company_id": source.company_id.id,
                 "queued": STATE_QUEUED,
-                "uid": self.env.uid,
                 "now": now,
             },
         )
@@ -283,8 +283,7 @@ class IntegrationInboundMessage(models.Model):
                 UPDATE integration_inbound_message AS message
                    SET state = %s, result = done.result, error = NULL,
                        attempt_count = message.attempt_count + 1,
-                       processed_at = %s, job_id = COALESCE(%s, message.job_id),
-                       write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
+                       processed_at = %s, job_id = COALESCE(%s, message.job_id)
                   FROM unnest(%s::int[], %s::text[]) AS done(id, result)
                  WHERE message.id = done.id
                 """,
@@ -292,7 +291,6 @@ class IntegrationInboundMessage(models.Model):
                     STATE_DONE,
                     fields.Datetime.now(),
                     job_id or None,
-                    self.env.uid,
                     list(ids),
                     list(results),
                 ),

@@ -406,13 +406,23 @@ class IntegrationInboundSource(models.Model):
         job = self.env["queue.job"].sudo().search([("uuid", "=", job_uuid)])
         messages = self.env["integration.inbound.message"].sudo()
         deadline = time.monotonic() + PROCESSING_TIME_BUDGET
+        # The messages queued when the job starts (its own among them: they
+        # joined it while it was pending). Those arriving meanwhile join the next
+        # job, and are processed in full batches by it rather than one by one by
+        # this job chasing them.
+        cr.execute(
+            "SELECT max(id) FROM integration_inbound_message"
+            " WHERE source_id = %s AND state = 'queued'",
+            (self.id,),
+        )
+        last_id = cr.fetchone()[0] or 0
         done = failed = 0
         while True:
             cr.execute(
                 "SELECT id FROM integration_inbound_message"
-                " WHERE source_id = %s AND state = 'queued'"
+                " WHERE source_id = %s AND state = 'queued' AND id <= %s"
                 " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                (self.id, PROCESSING_BATCH_SIZE),
+                (self.id, last_id, PROCESSING_BATCH_SIZE),
             )
             ids = [row[0] for row in cr.fetchall()]
             if not ids:

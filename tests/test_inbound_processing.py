@@ -287,7 +287,7 @@ class TestInboundHousekeeping(InboundCase):
         Key = self.env["integration.idempotency.key"]
         Audit = self.env["integration.inbound.audit"]
         now = fields.Datetime.now()
-        values = {"source_id": self.source.id, "company_id": self.env.company.id}
+        values = {"source_id": self.source.id}
         old_message, new_message = Message.create(
             [
                 {**values, "state": "done"},

@@ -20,15 +20,19 @@ from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 
 def switch_to_read_committed(cr, registry):
-    """End ``cr``'s current transaction; its next ones run in READ COMMITTED.
+    """Commit ``cr``'s open transaction, if any; its next ones run in READ
+    COMMITTED.
 
     For a cursor that is the caller's own (a request's, a job's): Odoo sets the
     level back when the pooled connection is next used by a new cursor.
     """
     if registry.in_test_mode():
         return
-    # The level of a transaction is fixed once it has run a statement.
-    cr.commit()  # pylint: disable=invalid-commit
+    # The level of a transaction is fixed once it has run a statement. With
+    # none open there is nothing to commit (and Odoo's commit would also empty
+    # the environments' cache).
+    if cr.connection.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+        cr.commit()  # pylint: disable=invalid-commit
     cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
 
 
@@ -60,8 +64,7 @@ def autocommit(cr, registry):
         yield
         return
     cr.flush()
-    # pylint: disable=protected-access
-    cnx = cr._cnx
+    cnx = cr.connection
     if cnx.get_transaction_status() != TRANSACTION_STATUS_IDLE:
         # Not when idle: Odoo's commit also empties the environments' cache.
         cr.commit()  # pylint: disable=invalid-commit
