@@ -124,12 +124,9 @@ class InboundWebhookController(http.Controller):
                 403, "ip_not_allowed", "This address may not post to this source."
             )
         if source.rate_limit:
-            # Counted at once: the counter's row is not locked for the rest of
-            # the request, other workers count theirs meanwhile.
-            with transactions.autocommit(env.cr, env.registry):
-                allowed, _remaining, reset_in = env["integration.rate.limit"]._hit(
-                    f"inbound:{source.id}", source.rate_limit
-                )
+            allowed, reset_in = env["integration.rate.limit"]._hit_leased(
+                f"inbound:{source.id}", source.rate_limit
+            )
             if not allowed:
                 raise InboundRejection(
                     429,
