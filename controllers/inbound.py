@@ -13,6 +13,8 @@ import json
 import logging
 import time
 
+from werkzeug.datastructures import Headers
+
 from odoo import SUPERUSER_ID
 from odoo import fields
 from odoo import http
@@ -119,13 +121,13 @@ class InboundWebhookController(http.Controller):
             raise InboundRejection(
                 404, "source_not_found", f"No active inbound source {slug!r}."
             )
-        if not source._ip_allowed(httprequest.remote_addr):
+        if not source.ip_allowed(httprequest.remote_addr):
             raise InboundRejection(
                 403, "ip_not_allowed", "This address may not post to this source."
             )
         if source.rate_limit:
             allowed, reset_in = env["integration.rate.limit"]._hit_leased(
-                f"inbound:{source.id}", source.rate_limit
+                source.scope, source.rate_limit
             )
             if not allowed:
                 raise InboundRejection(
@@ -134,11 +136,13 @@ class InboundWebhookController(http.Controller):
                     f"More than {source.rate_limit} requests per minute.",
                     {"Retry-After": str(max(reset_in, 1))},
                 )
-        headers = httprequest.headers
+        # One copy of the headers: reading them from the WSGI environment again
+        # for every look-up costs more than the signature itself.
+        headers = Headers(httprequest.headers.items())
         try:
             signatures.verify(
                 source.scheme,
-                source._verification_secrets(fields.Datetime.now()),
+                source.verification_secrets(fields.Datetime.now()),
                 headers,
                 body,
                 int(time.time()),
@@ -160,20 +164,19 @@ class InboundWebhookController(http.Controller):
                 400, "malformed_json", f"The body is not JSON: {error}"
             ) from None
         body_hash = hashlib.sha256(body).hexdigest()
-        key = source._idempotency_key(headers, payload, body_hash)
-        scope = f"inbound:{source.id}"
+        key = source.idempotency_key(headers, payload, body_hash)
         # The delivery is claimed, stored, queued and committed by one statement.
         with transactions.autocommit(env.cr, env.registry):
             answer = env["integration.inbound.message"]._store_delivery(
-                source,
+                source.id,
                 {
-                    "scope": scope,
+                    "scope": source.scope,
                     "key": key,
                     "request_hash": body_hash,
                     "ttl_seconds": source.key_ttl_days * 86400,
                 },
                 {
-                    "event_type": source._event_type(headers, payload),
+                    "event_type": source.event_type(headers, payload),
                     "idempotency_key": key,
                     "request_id": request_id,
                     "remote_addr": httprequest.remote_addr,
@@ -182,7 +185,7 @@ class InboundWebhookController(http.Controller):
                 },
             )
         if answer is None:
-            claim = env["integration.idempotency.key"]._find(scope, key)
+            claim = env["integration.idempotency.key"]._find(source.scope, key)
             return self._replay(env, claim, body_hash, request_id)
         # Odoo commits what is left of the request's transaction (a processing
         # job queued for the delivery, when there was none to join) before

@@ -15,6 +15,7 @@ from ..tools import handlers
 from .integration_idempotency_key import CLAIM_QUERY
 from .integration_idempotency_key import STATE_COMPLETED
 from .integration_inbound_source import PENDING_JOB_QUERY
+from .integration_inbound_source import processing_identity
 
 _logger = logging.getLogger(__name__)
 
@@ -176,10 +177,11 @@ class IntegrationInboundMessage(models.Model):
         self.invalidate_recordset(["job_id"])
 
     @api.model
-    def _store_delivery(self, source, claim, values):
+    def _store_delivery(self, source_id, claim, values):
         """Claim a delivery's idempotency key, store the delivery as a queued message
-        linked to the source's processing job, and keep the answer for duplicates;
-        return the answer (JSON text), or None when the key is claimed already.
+        of source ``source_id`` linked to the source's processing job, and keep the
+        answer for duplicates; return the answer (JSON text), or None when the key
+        is claimed already.
 
         ``claim``: ``scope``, ``key``, ``request_hash`` and ``ttl_seconds`` of the
         key. ``values``: ``event_type``, ``idempotency_key``, ``request_id``,
@@ -203,8 +205,8 @@ class IntegrationInboundMessage(models.Model):
                 "completed": STATE_COMPLETED,
                 "answer": ANSWER_TEMPLATE,
                 "mark": ANSWER_ID_MARK,
-                "identity": source._processing_identity(),
-                "source_id": source.id,
+                "identity": processing_identity(source_id),
+                "source_id": source_id,
                 "queued": STATE_QUEUED,
                 "now": now,
             },

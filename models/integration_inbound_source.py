@@ -1,9 +1,11 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import dataclasses
 import ipaddress
 import json
 import re
 import time
+from datetime import datetime
 from datetime import timedelta
 
 from odoo import _
@@ -30,8 +32,7 @@ EVENT_TYPE_HEADERS = {
 }
 # Keys of a JSON body that name the event type, in order of preference.
 EVENT_TYPE_KEYS = ("type", "event_type", "event")
-# What a webhook request reads of its source (see IntegrationInboundSource.
-# _webhook_source).
+# What a webhook request reads of its source (see WebhookSource).
 WEBHOOK_FIELDS = (
     "scheme",
     "secret",
@@ -42,7 +43,6 @@ WEBHOOK_FIELDS = (
     "allowed_networks",
     "rate_limit",
     "key_ttl_days",
-    "company_id",
 )
 # The processing job of a source commits every this many messages, and hands
 # over to a new job after this many seconds (an HTTP worker must not be held
@@ -61,6 +61,92 @@ PENDING_JOB_QUERY = (
     "SELECT id FROM queue_job WHERE identity_key = %s AND state = 'pending'"
     " ORDER BY id LIMIT 1 FOR SHARE SKIP LOCKED"
 )
+
+
+def parse_networks(text):
+    """The networks of an "allowed networks" setting (comma or semicolon
+    separated) as :mod:`ipaddress` objects; empty: any address."""
+    entries = (text or "").replace(";", ",").split(",")
+    return tuple(
+        ipaddress.ip_network(entry.strip(), strict=False)
+        for entry in entries
+        if entry.strip()
+    )
+
+
+def processing_identity(source_id):
+    """The ``identity_key`` of the processing jobs of source ``source_id``."""
+    return f"integration.inbound.source:{source_id}:process_queued_messages"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WebhookSource:
+    """What a webhook request needs of its source, read once and kept per worker
+    (see :meth:`IntegrationInboundSource._webhook_source`): plain values, so a
+    request spends no time in the ORM for them."""
+
+    id: int
+    scheme: str
+    secret: str
+    previous_secret: str | None
+    previous_secret_expires_at: datetime | None
+    tolerance: int
+    max_body_size: int
+    networks: tuple
+    rate_limit: int
+    key_ttl_days: int
+
+    @property
+    def scope(self):
+        """The idempotency key scope of the source's deliveries."""
+        return f"inbound:{self.id}"
+
+    def ip_allowed(self, address):
+        """True when ``address`` may post to this source."""
+        if not self.networks:
+            return True
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def verification_secrets(self, now):
+        """The secrets a signature may use at ``now``: the current one, and the
+        previous one until it expires."""
+        if self.previous_secret and self.previous_secret_expires_at > now:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
+    def event_type(self, headers, payload):
+        """The event type of a delivery: from the provider's header if the scheme
+        has one, else from the body's ``type``/``event_type``/``event`` key."""
+        header = EVENT_TYPE_HEADERS.get(self.scheme)
+        value = headers.get(header) if header else None
+        if value:
+            return value.replace("/", ".")
+        if isinstance(payload, dict):
+            for key in EVENT_TYPE_KEYS:
+                if isinstance(payload.get(key), str) and payload[key]:
+                    return payload[key]
+        return ""
+
+    def idempotency_key(self, headers, payload, body_hash):
+        """The key deduplicating a delivery: the Standard Webhooks id, an
+        ``Idempotency-Key``, the provider's delivery id, else the body's SHA-256.
+
+        Stripe sends its event id in the body rather than in a header.
+        """
+        key = (
+            headers.get("webhook-id")
+            or headers.get("svix-id")
+            or headers.get("Idempotency-Key")
+            or headers.get("X-Idempotency-Key")
+            or signatures.delivery_id(self.scheme, headers)
+        )
+        if not key and self.scheme == signatures.STRIPE and isinstance(payload, dict):
+            key = payload.get("id") if isinstance(payload.get("id"), str) else None
+        return (key or f"sha256:{body_hash}")[:255]
 
 
 class IntegrationInboundSource(models.Model):
@@ -188,38 +274,36 @@ class IntegrationInboundSource(models.Model):
             source.message_count = counts.get(source, 0)
 
     @api.model
+    @tools.ormcache("slug")
     def _webhook_source(self, slug):
-        """The active source at ``slug`` (empty when there is none), with what a
-        webhook request reads of it already in the cache.
+        """The :class:`WebhookSource` of the active source at ``slug``, or None.
 
         Every request needs the same few values of a source that rarely changes:
         they are kept per worker (any change to a source clears that cache in
         every worker, before their next request), which saves each request a
         round trip to the database.
         """
-        cached = self._webhook_source_values(slug)
-        if not cached:
-            return self.browse()
-        source_id, values = cached
-        source = self.browse(source_id)
-        for name, value in values:
-            self.env.cache.set(source, self._fields[name], value)
-        return source
-
-    @api.model
-    @tools.ormcache("slug")
-    def _webhook_source_values(self, slug):
-        """``(id, ((field name, cached value), ...))`` of the active source at
-        ``slug``, or None; cached (see :meth:`_webhook_source`)."""
         # The sender is not a user: the lookup is not theirs to pass.
         source = self.sudo().search_fetch(
             [("slug", "=", slug)], WEBHOOK_FIELDS, limit=1
         )
-        if not source:
-            return None
-        return source.id, tuple(
-            (name, self.env.cache.get(source, self._fields[name]))
-            for name in WEBHOOK_FIELDS
+        return source._as_webhook_source() if source else None
+
+    def _as_webhook_source(self):
+        """This source as a :class:`WebhookSource`."""
+        self.ensure_one()
+        source = self.sudo()
+        return WebhookSource(
+            id=source.id,
+            scheme=source.scheme,
+            secret=source.secret,
+            previous_secret=source.previous_secret or None,
+            previous_secret_expires_at=source.previous_secret_expires_at or None,
+            tolerance=source.tolerance,
+            max_body_size=source.max_body_size,
+            networks=parse_networks(source.allowed_networks),
+            rate_limit=source.rate_limit,
+            key_ttl_days=source.key_ttl_days,
         )
 
     @api.constrains("slug")
@@ -277,65 +361,12 @@ class IntegrationInboundSource(models.Model):
     def _networks(self):
         """The allowed networks as :mod:`ipaddress` objects (empty: any address)."""
         self.ensure_one()
-        entries = (self.allowed_networks or "").replace(";", ",").split(",")
-        return [
-            ipaddress.ip_network(entry.strip(), strict=False)
-            for entry in entries
-            if entry.strip()
-        ]
-
-    def _ip_allowed(self, address):
-        """True when ``address`` may post to this source."""
-        networks = self._networks()
-        if not networks:
-            return True
-        try:
-            ip = ipaddress.ip_address(address or "")
-        except ValueError:
-            return False
-        return any(ip in network for network in networks)
+        return parse_networks(self.allowed_networks)
 
     def _verification_secrets(self, now):
         """The secrets a signature may use at ``now``: the current one, and the
         previous one until it expires."""
-        self.ensure_one()
-        source = self.sudo()
-        secrets = [source.secret]
-        if source.previous_secret and source.previous_secret_expires_at > now:
-            secrets.append(source.previous_secret)
-        return secrets
-
-    def _event_type(self, headers, payload):
-        """The event type of a delivery: from the provider's header if the scheme
-        has one, else from the body's ``type``/``event_type``/``event`` key."""
-        self.ensure_one()
-        header = EVENT_TYPE_HEADERS.get(self.scheme)
-        value = headers.get(header) if header else None
-        if value:
-            return value.replace("/", ".")
-        if isinstance(payload, dict):
-            for key in EVENT_TYPE_KEYS:
-                if isinstance(payload.get(key), str) and payload[key]:
-                    return payload[key]
-        return ""
-
-    def _idempotency_key(self, headers, payload, body_hash):
-        """The key deduplicating a delivery: the Standard Webhooks id, an
-        ``Idempotency-Key``, the provider's delivery id, else the body's SHA-256.
-
-        Stripe sends its event id in the body rather than in a header.
-        """
-        self.ensure_one()
-        key = (
-            headers.get("webhook-id")
-            or headers.get("svix-id")
-            or headers.get("Idempotency-Key")
-            or headers.get("X-Idempotency-Key")
-            or signatures.delivery_id(self.scheme, headers)
-        )
-        if not key and self.scheme == signatures.STRIPE and isinstance(payload, dict):
-            key = payload.get("id") if isinstance(payload.get("id"), str) else None
-        return (key or f"sha256:{body_hash}")[:255]
+        return self._as_webhook_source().verification_secrets(now)
 
     def _action_for(self, event_type):
         """The server action mapped to ``event_type`` on this source, if any."""
@@ -347,7 +378,7 @@ class IntegrationInboundSource(models.Model):
     def _processing_identity(self):
         """The ``identity_key`` of this source's processing jobs."""
         self.ensure_one()
-        return f"{self._name}:{self.id}:process_queued_messages"
+        return processing_identity(self.id)
 
     def _processing_job(self):
         """The id of the pending job that will process this source's queued
