@@ -267,15 +267,23 @@ class IntegrationInboundMessage(models.Model):
         A failing handler's writes are undone, the message is marked failed with
         the error in the caller's transaction, and a job of its own retries it
         (:meth:`_process`), so that one failure neither stops nor undoes the
-        other messages of the batch.
+        other messages of the batch. The batch runs in one savepoint; when a
+        handler fails, everything the batch wrote is undone and the batch runs
+        again with a savepoint per message (the handlers of the messages before
+        the failing one run again then: like any job retried by queue_job, a
+        handler must be safe to run again after its writes were undone).
         """
-        succeeded = []
-        for message in self:
-            try:
-                with self.env.cr.savepoint():
-                    succeeded.append((message.id, message._dispatch()))
-            except Exception as error:
-                message._retry_later(error)
+        try:
+            with self.env.cr.savepoint():
+                succeeded = [(message.id, message._dispatch()) for message in self]
+        except Exception:
+            succeeded = []
+            for message in self:
+                try:
+                    with self.env.cr.savepoint():
+                        succeeded.append((message.id, message._dispatch()))
+                except Exception as error:
+                    message._retry_later(error)
         if succeeded:
             ids, results = zip(*succeeded, strict=True)
             # One statement marks the batch processed, where the ORM would
