@@ -2,9 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Inbound webhook throughput and latency, against two ceilings.
 
-Starts Odoo with two HTTP workers and the queue_job runner (bench/_harness.py),
-with base_automation and the bench-only addon ``bench/ih_bench_bare`` installed,
-and loads it with wrk (concurrency 8) in one run:
+Starts Odoo with two HTTP workers (by default) and the queue_job runner
+(bench/_harness.py), with base_automation and the bench-only addon
+``bench/ih_bench_bare`` installed, and loads it with wrk (concurrency 8) in one
+run:
 
 1. bare: ``POST /ih_bench/bare``, an ``auth="none"`` route answering 200 and
    doing nothing, the ceiling of any Odoo route;
@@ -29,7 +30,7 @@ Last line::
 
 Needs wrk (``apt-get install wrk``). INBOUND_BENCH_SECONDS sets the time of each
 target over all rounds (default 15 s), INBOUND_BENCH_ROUNDS the number of rounds
-(default 5).
+(default 5), INBOUND_BENCH_WORKERS the number of HTTP workers (default 2).
 """
 
 import json
@@ -210,7 +211,7 @@ def main():
         tempfile.TemporaryDirectory() as tmp,
         _harness.OdooServer(
             "inbound",
-            workers=2,
+            workers=int(os.environ.get("INBOUND_BENCH_WORKERS", "2")),
             extra_modules=("base_automation", "ih_bench_bare"),
             addons_path_extra=[BENCH_DIR],
         ) as server,

@@ -216,7 +216,10 @@ class IntegrationInboundSource(models.Model):
         string="Rate Limit (requests/minute)",
         default=600,
         required=True,
-        help="0 means unlimited.",
+        help="0 means unlimited. Counted across all workers and servers; from 200 "
+        "a minute each worker takes the counts in blocks (a hundredth of the "
+        "limit, at most 50), so a worker may refuse a few requests before the "
+        "limit while another still holds counts of its block.",
     )
     key_ttl_days = fields.Integer(
         string="Idempotency Key Lifetime (days)",
