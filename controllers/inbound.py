@@ -2,10 +2,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """``POST /integration/webhook/<slug>``: verify, deduplicate, store, queue, answer.
 
-Nothing of the business runs here: a delivery is accepted (``202``) once it is
-stored and its processing job is queued, in one committed transaction. A refused
-request is answered with the error envelope and leaves one audit line, nothing
-else.
+Nothing of the business runs here: a delivery is accepted (``202``) once its
+idempotency key is claimed, the delivery stored and linked to its processing job,
+all by one statement committed on its own (the first delivery of a burst also
+queues the job, committed before the answer is sent). A refused request is
+answered with the error envelope and leaves one audit line, nothing else.
 """
 
 import hashlib
@@ -94,13 +95,15 @@ class InboundWebhookController(http.Controller):
     def _read_committed(env):
         """Run the rest of the request in READ COMMITTED.
 
-        Odoo's REPEATABLE READ turns every race on the rate-limit counter or the
-        idempotency key (both ``INSERT ... ON CONFLICT``) into a serialization
-        failure, which Odoo answers by replaying the whole request after sleeping
-        up to seconds. In READ COMMITTED a racing statement waits for the other
-        transaction and then sees its row, which is what those statements are
-        written for. In test mode all requests share the test's transaction, which
-        cannot change its isolation; they do not run concurrently either.
+        The counter and the claim are written by statements committed on their
+        own; what follows them (queueing the first processing job of a burst,
+        waiting for a duplicate's answer) reads what other workers have just
+        committed. Under Odoo's REPEATABLE READ a row another worker changed
+        meanwhile fails the transaction with a serialization error, which Odoo
+        answers by replaying the whole request after sleeping up to seconds; in
+        READ COMMITTED the statement waits for the other transaction and then
+        sees its row. In test mode all requests share the test's transaction,
+        which cannot change its isolation; they do not run concurrently either.
         """
         transactions.switch_to_read_committed(env.cr, env.registry)
 
