@@ -169,3 +169,19 @@ class OdooServer:
         """Process ids of the Odoo master and its workers."""
         master = psutil.Process(self.proc.pid)
         return [master.pid, *(c.pid for c in master.children(recursive=True))]
+
+    def cpu_seconds(self):
+        """CPU time used so far by the Odoo processes and by PostgreSQL's, in
+        seconds: ``{"odoo": ..., "postgres": ...}`` (PostgreSQL's only when it
+        runs on this machine)."""
+        used = {"odoo": 0.0, "postgres": 0.0}
+        for pid in self.worker_pids():
+            with contextlib.suppress(psutil.Error):
+                times = psutil.Process(pid).cpu_times()
+                used["odoo"] += times.user + times.system
+        for proc in psutil.process_iter(["name"]):
+            if proc.info["name"] == "postgres":
+                with contextlib.suppress(psutil.Error):
+                    times = proc.cpu_times()
+                    used["postgres"] += times.user + times.system
+        return used

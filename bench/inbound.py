@@ -24,7 +24,9 @@ all three alike; after each signed round the job runner finishes its work before
 the next round starts. A target's throughput is its requests over its time in
 all rounds, its percentiles those of the pooled latency distributions. After the
 run, every signed delivery must have been stored once and processed exactly once.
-Last line::
+Each target's line also gives the CPU time the Odoo processes (job runner and
+jobs included) and PostgreSQL spent per request, which a busier or quieter moment
+of the machine changes less than the throughput. Last line::
 
     RESULT ratio=<signed/bare> p95_ms=<signed p95> native_ratio=<signed/native>
 
@@ -239,9 +241,12 @@ def main():
         for number in range(ROUNDS):
             signed_file = deliveries(f"round{number}", per_round)
             for name, (url, body) in targets.items():
+                before = server.cpu_seconds()
                 summary = wrk(
                     url, round_seconds, body, signed_file if name == "signed" else ""
                 )
+                after = server.cpu_seconds()
+                summary["cpu"] = {key: after[key] - before[key] for key in after}
                 runs[name].append(summary)
                 if summary["non_2xx"] or summary["socket_errors"]:
                     raise SystemExit(f"{name}: failed requests, see {server.log_path}")
@@ -253,13 +258,19 @@ def main():
         results = {}
         for name in targets:
             results[name] = summary = pooled(runs[name])
+            cpu = {
+                key: 1000 * sum(run["cpu"][key] for run in runs[name])
+                for key in ("odoo", "postgres")
+            }
             print(
                 f"{name:7} {summary['rps']:8.1f} req/s  "
                 f"p50 {summary['p50_us'] / 1000:6.2f} ms  "
                 f"p95 {summary['p95_us'] / 1000:6.2f} ms  "
                 f"requests {summary['requests']}  rounds "
                 + " ".join(f"{run['rps']:.0f}" for run in summary["runs"])
-                + " req/s",
+                + " req/s  CPU per request: Odoo "
+                f"{cpu['odoo'] / summary['requests']:.2f} ms, PostgreSQL "
+                f"{cpu['postgres'] / summary['requests']:.2f} ms",
                 flush=True,
             )
         signed = results["signed"]
