@@ -39,28 +39,40 @@ class IntegrationRateLimit(models.Model):
     ]
 
     @api.model
-    def _hit(self, key, limit, window_seconds=60):
-        """Count one request for ``key``; return ``(allowed, remaining, reset_in)``.
-
-        ``reset_in`` is the number of seconds until the window ends, for the
-        ``RateLimit-Reset`` and ``Retry-After`` headers.
-        """
+    def _window(self, window_seconds):
+        """``(window_start, reset_in)`` of the current window: its start (unix
+        time) and the seconds until it ends, for the ``RateLimit-Reset`` and
+        ``Retry-After`` headers."""
         now = int(time.time())
         window_start = now - now % window_seconds
-        # One atomic statement: concurrent requests on other workers each get their
-        # own incremented count, so none slips through under the limit.
+        return window_start, window_start + window_seconds - now
+
+    @api.model
+    def _add(self, key, window_start, amount):
+        """Add ``amount`` to the counter of ``key`` in the window starting at
+        ``window_start``; return the new count.
+
+        One atomic statement: concurrent requests on other workers each get
+        their own incremented count, so none slips through under the limit.
+        """
         self.env.cr.execute(
             """
             INSERT INTO integration_rate_limit (key, window_start, count)
-            VALUES (%s, %s, 1)
+            VALUES (%s, %s, %s)
             ON CONFLICT (key, window_start)
-            DO UPDATE SET count = integration_rate_limit.count + 1
+            DO UPDATE SET count = integration_rate_limit.count + EXCLUDED.count
             RETURNING count
             """,
-            (key, window_start),
+            (key, window_start, amount),
         )
-        count = self.env.cr.fetchone()[0]
-        reset_in = window_start + window_seconds - now
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _hit(self, key, limit, window_seconds=60):
+        """Count one request for ``key``; return ``(allowed, remaining, reset_in)``
+        (see :meth:`_window` for ``reset_in``)."""
+        window_start, reset_in = self._window(window_seconds)
+        count = self._add(key, window_start, 1)
         return count <= limit, max(limit - count, 0), reset_in
 
     @api.model
@@ -78,9 +90,7 @@ class IntegrationRateLimit(models.Model):
         1 % of the limit). Limits under 200 per window get blocks of one: every
         request is counted in the database, as by :meth:`_hit`.
         """
-        now = int(time.time())
-        window_start = now - now % window_seconds
-        reset_in = window_start + window_seconds - now
+        window_start, reset_in = self._window(window_seconds)
         # A changed limit starts afresh.
         lease_key = (self.env.cr.dbname, key, limit, window_start)
         with _LEASES_LOCK:
@@ -91,17 +101,7 @@ class IntegrationRateLimit(models.Model):
         # Committed at once: the counter's row is not locked for the rest of the
         # caller's transaction, other workers count theirs meanwhile.
         with transactions.autocommit(self.env.cr, self.env.registry):
-            self.env.cr.execute(
-                """
-                INSERT INTO integration_rate_limit (key, window_start, count)
-                VALUES (%s, %s, %s)
-                ON CONFLICT (key, window_start)
-                DO UPDATE SET count = integration_rate_limit.count + EXCLUDED.count
-                RETURNING count
-                """,
-                (key, window_start, size),
-            )
-            count = self.env.cr.fetchone()[0]
+            count = self._add(key, window_start, size)
         granted = max(0, min(size, limit - (count - size)))
         if not granted:
             return False, reset_in
