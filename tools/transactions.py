@@ -28,12 +28,20 @@ def switch_to_read_committed(cr, registry):
     """
     if registry.in_test_mode():
         return
-    # The level of a transaction is fixed once it has run a statement. With
-    # none open there is nothing to commit (and Odoo's commit would also empty
-    # the environments' cache).
+    # The level of a transaction is fixed once it has run a statement.
+    _commit_open_transaction(cr)
+    cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+
+
+def _commit_open_transaction(cr):
+    """Commit the transaction open on ``cr``, pending ORM writes included.
+
+    With none open, nothing is sent, and Odoo's commit (which also empties the
+    environments' cache) is not called.
+    """
+    cr.flush()
     if cr.connection.get_transaction_status() != TRANSACTION_STATUS_IDLE:
         cr.commit()  # pylint: disable=invalid-commit
-    cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
 
 
 @contextlib.contextmanager
@@ -63,11 +71,8 @@ def autocommit(cr, registry):
     if registry.in_test_mode():
         yield
         return
-    cr.flush()
+    _commit_open_transaction(cr)
     cnx = cr.connection
-    if cnx.get_transaction_status() != TRANSACTION_STATUS_IDLE:
-        # Not when idle: Odoo's commit also empties the environments' cache.
-        cr.commit()  # pylint: disable=invalid-commit
     # The transaction characteristics go back to the defaults first: otherwise
     # psycopg2 resets them with two SET statements when autocommit ends. They
     # only matter to the BEGIN of the next transaction.
