@@ -16,6 +16,8 @@ import uuid
 from odoo.http import request
 
 DOCUMENTATION_PATH = "/api/v1/docs"
+# Set on the stored answer replayed to a request that repeats an idempotency key.
+REPLAY_HEADER = "Idempotent-Replayed"
 
 
 def new_request_id():

@@ -26,13 +26,13 @@ from ..models.integration_inbound_message import mask_headers
 from ..models.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
 from ..tools import signatures
 from ..tools import transactions
+from .common import REPLAY_HEADER
 from .common import error_response
 from .common import new_request_id
 from .common import raw_json_response
 
 _logger = logging.getLogger(__name__)
 
-REPLAY_HEADER = "Idempotent-Replayed"
 # A duplicate arriving while the first request is still being stored waits this
 # long for the first answer, polling the key at this interval.
 IN_FLIGHT_WAIT = 5.0

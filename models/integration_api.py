@@ -25,6 +25,7 @@ from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
+from ..controllers.common import REPLAY_HEADER
 from ..controllers.common import error_body
 from ..tools import mapping
 from ..tools import openapi
@@ -731,7 +732,7 @@ class IntegrationApi(models.AbstractModel):
                     headers={"Retry-After": "1"},
                 )
             status, body, headers = claim._stored_response()
-        headers["Idempotent-Replayed"] = "true"
+        headers[REPLAY_HEADER] = "true"
         return None, ApiResponse(status, body.encode(), headers)
 
     def _release_claim(self, claim_id):
