@@ -20,9 +20,15 @@ DOCUMENTATION_PATH = "/api/v1/docs"
 REPLAY_HEADER = "Idempotent-Replayed"
 
 
-def new_request_id():
-    """A request id: the client's ``X-Request-Id`` when sane, else a fresh one."""
-    incoming = request.httprequest.headers.get("X-Request-Id", "") if request else ""
+def new_request_id(incoming=None):
+    """A request id: the client's ``X-Request-Id`` when sane, else a fresh one.
+
+    ``incoming``: the header's value, when the caller has read it already.
+    """
+    if incoming is None:
+        incoming = (
+            request.httprequest.headers.get("X-Request-Id", "") if request else ""
+        )
     if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum():
         return incoming
     return uuid.uuid4().hex

@@ -14,8 +14,6 @@ import json
 import logging
 import time
 
-from werkzeug.datastructures import Headers
-
 from odoo import SUPERUSER_ID
 from odoo import fields
 from odoo import http
@@ -38,6 +36,23 @@ _logger = logging.getLogger(__name__)
 IN_FLIGHT_WAIT = 5.0
 IN_FLIGHT_POLL = 0.05
 RETRY_LATER_SECONDS = 30
+
+
+def request_headers(environ):
+    """The headers of the request of WSGI ``environ``, by lowercase name.
+
+    Read once into a plain dictionary: each look-up in Werkzeug's headers object
+    walks the WSGI environment again.
+    """
+    headers = {
+        name[5:].replace("_", "-").lower(): value
+        for name, value in environ.items()
+        if name.startswith("HTTP_")
+    }
+    for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(name):
+            headers[name.replace("_", "-").lower()] = environ[name]
+    return headers
 
 
 class InboundRejection(Exception):
@@ -65,11 +80,11 @@ class InboundWebhookController(http.Controller):
     def receive(self, slug, **_params):
         """Accept one webhook delivery (every method is routed here so that the
         wrong ones get the envelope with ``405``)."""
-        request_id = new_request_id()
+        headers = request_headers(request.httprequest.environ)
+        request_id = new_request_id(headers.get("x-request-id", ""))
         env = request.env(user=SUPERUSER_ID, su=True)
         try:
-            self._read_committed(env)
-            return self._accept(env, slug, request_id)
+            return self._accept(env, slug, headers, request_id)
         except InboundRejection as rejection:
             return self._reject(env, slug, request_id, rejection)
         except Exception:
@@ -91,23 +106,7 @@ class InboundWebhookController(http.Controller):
                 ),
             )
 
-    @staticmethod
-    def _read_committed(env):
-        """Run the rest of the request in READ COMMITTED.
-
-        The counter and the claim are written by statements committed on their
-        own; what follows them (queueing the first processing job of a burst,
-        waiting for a duplicate's answer) reads what other workers have just
-        committed. Under Odoo's REPEATABLE READ a row another worker changed
-        meanwhile fails the transaction with a serialization error, which Odoo
-        answers by replaying the whole request after sleeping up to seconds; in
-        READ COMMITTED the statement waits for the other transaction and then
-        sees its row. In test mode all requests share the test's transaction,
-        which cannot change its isolation; they do not run concurrently either.
-        """
-        transactions.switch_to_read_committed(env.cr, env.registry)
-
-    def _accept(self, env, slug, request_id):
+    def _accept(self, env, slug, headers, request_id):
         httprequest = request.httprequest
         if httprequest.method != "POST":
             raise InboundRejection(
@@ -116,7 +115,7 @@ class InboundWebhookController(http.Controller):
                 "Webhooks are delivered with POST.",
                 {"Allow": "POST"},
             )
-        source = env["integration.inbound.source"]._webhook_source(slug)
+        source = env["integration.inbound.source"]._cached_webhook_source(slug)
         body = self._read_body(
             source.max_body_size if source else DEFAULT_MAX_BODY_SIZE
         )
@@ -139,9 +138,6 @@ class InboundWebhookController(http.Controller):
                     f"More than {source.rate_limit} requests per minute.",
                     {"Retry-After": str(max(reset_in, 1))},
                 )
-        # One copy of the headers: reading them from the WSGI environment again
-        # for every look-up costs more than the signature itself.
-        headers = Headers(httprequest.headers.items())
         try:
             signatures.verify(
                 source.scheme,
@@ -155,7 +151,7 @@ class InboundWebhookController(http.Controller):
             raise InboundRejection(
                 error.http_status, error.code, error.message
             ) from None
-        mimetype = httprequest.mimetype
+        mimetype = headers.get("content-type", "").partition(";")[0].strip().lower()
         if mimetype != "application/json" and not mimetype.endswith("+json"):
             raise InboundRejection(
                 415, "unsupported_media_type", "The body must be application/json."
@@ -168,26 +164,27 @@ class InboundWebhookController(http.Controller):
             ) from None
         body_hash = hashlib.sha256(body).hexdigest()
         key = source.idempotency_key(headers, payload, body_hash)
-        # The delivery is claimed, stored, queued and committed by one statement.
-        with transactions.autocommit(env.cr, env.registry):
-            answer = env["integration.inbound.message"]._store_delivery(
-                source.id,
-                {
-                    "scope": source.scope,
-                    "key": key,
-                    "request_hash": body_hash,
-                    "ttl_seconds": source.key_ttl_days * 86400,
-                },
-                {
-                    "event_type": source.event_type(headers, payload),
-                    "idempotency_key": key,
-                    "request_id": request_id,
-                    "remote_addr": httprequest.remote_addr,
-                    "headers": json.dumps(mask_headers(headers)),
-                    "body": body.decode("utf-8", errors="replace"),
-                },
-            )
+        # The delivery is claimed, stored and committed by one statement.
+        answer = env["integration.inbound.message"]._store_delivery(
+            source.id,
+            {
+                "scope": source.scope,
+                "key": key,
+                "request_hash": body_hash,
+                "ttl_seconds": source.key_ttl_days * 86400,
+            },
+            {
+                "event_type": source.event_type(headers, payload),
+                "request_id": request_id,
+                "remote_addr": httprequest.remote_addr,
+                "headers": json.dumps(mask_headers(headers)),
+                "body": body.decode("utf-8", errors="replace"),
+            },
+        )
         if answer is None:
+            # The claim was committed by another request: read it in a
+            # transaction that sees it.
+            transactions.switch_to_read_committed(env.cr, env.registry)
             claim = env["integration.idempotency.key"]._find(source.scope, key)
             return self._replay(env, claim, body_hash, request_id)
         # Odoo commits what is left of the request's transaction (a processing

@@ -1,5 +1,6 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import functools
 import json
 import logging
 from datetime import timedelta
@@ -12,6 +13,9 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from ..tools import handlers
+from ..tools import prepared
+from ..tools import transactions
+from ..tools.prepared import sql_literal
 from .integration_idempotency_key import CLAIM_QUERY
 from .integration_idempotency_key import STATE_COMPLETED
 from .integration_inbound_source import PENDING_JOB_QUERY
@@ -57,46 +61,56 @@ ANSWER_TEMPLATE = json.dumps(
         }
     }
 )
-# The statement of IntegrationInboundMessage._store_delivery.
-STORE_DELIVERY_QUERY = """
+# The statement of IntegrationInboundMessage._store_delivery. Its parameters
+# are typed where PostgreSQL could not infer them, for it is prepared.
+_ANSWER = sql_literal(ANSWER_TEMPLATE)
+_ANSWER_ID_MARK = sql_literal(ANSWER_ID_MARK)
+_CLAIM_VALUES = f"""
+    SELECT %(scope)s::varchar, %(key)s::varchar, %(request_hash)s::varchar,
+           {sql_literal(STATE_COMPLETED)}, %(expires_at)s::timestamp, 202,
+           replace({_ANSWER}, {_ANSWER_ID_MARK}, new.id::text), '{{}}',
+           %(now)s::timestamp
+      FROM new
+"""
+STORE_DELIVERY_QUERY = f"""
     WITH new AS (
         SELECT nextval('integration_inbound_message_id_seq') AS id
     ),
-    claim AS ({claim}),
-    job AS ({job}),
+    claim AS ({CLAIM_QUERY.format(values=_CLAIM_VALUES)}),
+    job AS ({PENDING_JOB_QUERY.replace("%s", "%(identity)s")}),
     message AS (
         INSERT INTO integration_inbound_message
             (id, source_id, state, attempt_count, job_id, event_type,
              idempotency_key, request_id, remote_addr, headers, body, create_date)
-        SELECT new.id, %(source_id)s, %(queued)s, 0, (SELECT id FROM job),
-               %(event_type)s, %(idempotency_key)s, %(request_id)s,
-               %(remote_addr)s, %(headers)s, %(body)s, %(now)s
+        SELECT new.id, %(source_id)s::int4, {sql_literal(STATE_QUEUED)}, 0,
+               (SELECT id FROM job), %(event_type)s::varchar, %(key)s::varchar,
+               %(request_id)s::varchar, %(remote_addr)s::varchar,
+               %(headers)s::text, %(body)s::text, %(now)s::timestamp
           FROM new, claim
         RETURNING id, job_id
     )
     SELECT message.id, message.job_id, claim.response_body
       FROM message, claim
-""".format(
-    claim=CLAIM_QUERY.format(
-        values="""
-            SELECT %(scope)s, %(key)s, %(request_hash)s, %(completed)s,
-                   %(expires_at)s, 202, replace(%(answer)s, %(mark)s, new.id::text),
-                   '{}', %(now)s
-              FROM new
-        """
-    ),
-    job=PENDING_JOB_QUERY.replace("%s", "%(identity)s"),
+"""
+# Idempotent: run again, it finds the key claimed.
+STORE_DELIVERY = prepared.Statement(
+    "integration_hub_store_delivery", STORE_DELIVERY_QUERY, idempotent=True
 )
 
 
 def mask_headers(headers):
-    """``headers`` as a dictionary, with credential and signature values masked."""
+    """``headers`` as a dictionary, with credential and signature values masked;
+    the names are title-cased, as HTTP/1.1 requests usually show them."""
     return {
-        name: MASK
-        if any(marker in name.lower() for marker in SECRET_HEADER_MARKERS)
-        else value
+        name.title(): MASK if _is_secret_header(name) else value
         for name, value in headers.items()
     }
+
+
+@functools.lru_cache(maxsize=512)
+def _is_secret_header(name):
+    name = name.lower()
+    return any(marker in name for marker in SECRET_HEADER_MARKERS)
 
 
 class IntegrationInboundMessage(models.Model):
@@ -184,39 +198,37 @@ class IntegrationInboundMessage(models.Model):
         is claimed already.
 
         ``claim``: ``scope``, ``key``, ``request_hash`` and ``ttl_seconds`` of the
-        key. ``values``: ``event_type``, ``idempotency_key``, ``request_id``,
-        ``remote_addr``, ``headers`` and ``body`` of the message.
+        key. ``values``: ``event_type``, ``request_id``, ``remote_addr``,
+        ``headers`` and ``body`` of the message.
 
         This runs in every accepted webhook request, so it is one statement where
         the ORM would take many round trips: the claim is stored completed with
         the answer naming the message (whose id is drawn first), so a duplicate
         never sees a claim without its answer, and the message is inserted only
-        when the claim was won. Run on its own (autocommit), the statement is the
-        whole transaction of the delivery.
+        when the claim was won. The statement is the whole transaction of the
+        delivery, on a connection where it is planned once per worker
+        (:mod:`..tools.prepared`).
         """
         now = fields.Datetime.now()
-        cr = self.env.cr
-        cr.execute(
-            STORE_DELIVERY_QUERY,
+        rows = STORE_DELIVERY.run(
+            self.env,
             {
                 **claim,
                 **values,
                 "expires_at": now + timedelta(seconds=claim["ttl_seconds"]),
-                "completed": STATE_COMPLETED,
-                "answer": ANSWER_TEMPLATE,
-                "mark": ANSWER_ID_MARK,
                 "identity": processing_identity(source_id),
                 "source_id": source_id,
-                "queued": STATE_QUEUED,
                 "now": now,
             },
         )
-        row = cr.fetchone()
-        if not row:
+        if not rows:
             return None
-        message_id, job_id, stored_answer = row
+        ((message_id, job_id, stored_answer),) = rows
         if not job_id:
-            # No pending job to join: queue one.
+            # No pending job to join: queue one, in the caller's transaction.
+            # READ COMMITTED: under REPEATABLE READ, a transaction begun before
+            # the message was committed would not see it to link it to the job.
+            transactions.switch_to_read_committed(self.env.cr, self.env.registry)
             self.browse(message_id)._enqueue()
         return stored_answer
 
@@ -273,15 +285,24 @@ class IntegrationInboundMessage(models.Model):
         the failing one run again then: like any job retried by queue_job, a
         handler must be safe to run again after its writes were undone).
         """
+        # What handles an event type is looked up once per batch.
+        targets = {}
+
+        def dispatch(message):
+            key = (message.source_id.id, message.event_type or "")
+            if key not in targets:
+                targets[key] = message._dispatch_target()
+            return message._dispatch(targets[key])
+
         try:
             with self.env.cr.savepoint():
-                succeeded = [(message.id, message._dispatch()) for message in self]
+                succeeded = [(message.id, dispatch(message)) for message in self]
         except Exception:
             succeeded = []
             for message in self:
                 try:
                     with self.env.cr.savepoint():
-                        succeeded.append((message.id, message._dispatch()))
+                        succeeded.append((message.id, dispatch(message)))
                 except Exception as error:
                     message._retry_later(error)
         if succeeded:
@@ -344,10 +365,32 @@ class IntegrationInboundMessage(models.Model):
             }
         )
 
-    def _dispatch(self):
+    def _dispatch_target(self):
+        """What handles this message's event type: ``(server action, handler,
+        text)``. The server action mapped on the source wins, then the handler
+        registered for the event type; ``text`` is the result of a handler that
+        returns nothing, or of the message when nothing handles it."""
+        event_type = self.event_type or ""
+        action = self.source_id._action_for(event_type)
+        if action:
+            return action, None, None
+        handler = handlers.find_handler(event_type)
+        if handler:
+            return action, handler, _("Handled by %(name)s.", name=handler.__name__)
+        return (
+            action,
+            None,
+            _(
+                "No handler for event type %(type)s; nothing to do.",
+                type=event_type or "?",
+            ),
+        )
+
+    def _dispatch(self, target=None):
         """Run the mapped server action or the registered handler; return the
-        result as text."""
-        action = self.source_id._action_for(self.event_type or "")
+        result as text. ``target``: this message's :meth:`_dispatch_target`,
+        when the caller has it already."""
+        action, handler, text = target or self._dispatch_target()
         if action:
             returned = action.with_context(
                 active_model=self._name, active_id=self.id, active_ids=self.ids
@@ -357,15 +400,11 @@ class IntegrationInboundMessage(models.Model):
                 name=action.name,
                 returned=f": {returned}" if returned else "",
             )
-        handler = handlers.find_handler(self.event_type or "")
         if not handler:
-            return _(
-                "No handler for event type %(type)s; nothing to do.",
-                type=self.event_type or "?",
-            )
+            return text
         returned = handler(self.env, self)
         if returned is None or isinstance(returned, str):
-            return returned or _("Handled by %(name)s.", name=handler.__name__)
+            return returned or text
         return json.dumps(returned, default=str)
 
     def _record_failure(self, error):

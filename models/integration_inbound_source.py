@@ -27,8 +27,8 @@ DEFAULT_RETENTION_DAYS = 30
 ROTATION_GRACE = timedelta(days=1)
 # Header naming the event type, per scheme, when the body does not carry it.
 EVENT_TYPE_HEADERS = {
-    signatures.GITHUB: "X-GitHub-Event",
-    signatures.SHOPIFY: "X-Shopify-Topic",
+    signatures.GITHUB: "x-github-event",
+    signatures.SHOPIFY: "x-shopify-topic",
 }
 # Keys of a JSON body that name the event type, in order of preference.
 EVENT_TYPE_KEYS = ("type", "event_type", "event")
@@ -120,7 +120,9 @@ class WebhookSource:
 
     def event_type(self, headers, payload):
         """The event type of a delivery: from the provider's header if the scheme
-        has one, else from the body's ``type``/``event_type``/``event`` key."""
+        has one, else from the body's ``type``/``event_type``/``event`` key.
+
+        ``headers``: the request's headers by lowercase name."""
         header = EVENT_TYPE_HEADERS.get(self.scheme)
         value = headers.get(header) if header else None
         if value:
@@ -136,12 +138,13 @@ class WebhookSource:
         ``Idempotency-Key``, the provider's delivery id, else the body's SHA-256.
 
         Stripe sends its event id in the body rather than in a header.
+        ``headers``: the request's headers by lowercase name.
         """
         key = (
             headers.get("webhook-id")
             or headers.get("svix-id")
-            or headers.get("Idempotency-Key")
-            or headers.get("X-Idempotency-Key")
+            or headers.get("idempotency-key")
+            or headers.get("x-idempotency-key")
             or signatures.delivery_id(self.scheme, headers)
         )
         if not key and self.scheme == signatures.STRIPE and isinstance(payload, dict):
@@ -291,6 +294,19 @@ class IntegrationInboundSource(models.Model):
             [("slug", "=", slug)], WEBHOOK_FIELDS, limit=1
         )
         return source._as_webhook_source() if source else None
+
+    @api.model
+    def _cached_webhook_source(self, slug):
+        """:meth:`_webhook_source`, read from its cache without the ORM cache's
+        general entry point, which costs a webhook request more than the rest of
+        the look-up."""
+        cache, key, _counter = tools.cache.get_cache_key_counter(
+            self._webhook_source, slug
+        )
+        try:
+            return cache[key]
+        except KeyError:
+            return self._webhook_source(slug)
 
     def _as_webhook_source(self):
         """This source as a :class:`WebhookSource`."""
