@@ -11,7 +11,7 @@ of any request a client reports.
 """
 
 import json
-import uuid
+import secrets
 
 from odoo.http import request
 
@@ -31,7 +31,7 @@ def new_request_id(incoming=None):
         )
     if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum():
         return incoming
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def json_response(body, status=200, headers=None, request_id=None):

@@ -22,7 +22,7 @@ only those can be signed here. Every comparison uses :func:`hmac.compare_digest`
 
 import base64
 import binascii
-import hashlib
+import functools
 import hmac
 import secrets as secrets_module
 from collections.abc import Mapping
@@ -202,11 +202,17 @@ def _keys(scheme, secrets):
     """Turn the configured secrets into HMAC keys."""
     if isinstance(secrets, str):
         secrets = [secrets]
+    return _decoded_keys(scheme, tuple(secrets))
+
+
+@functools.lru_cache(maxsize=256)
+def _decoded_keys(scheme, secrets):
+    """:func:`_keys`, kept: a receiver checks every request with the same few."""
     if not secrets or not all(secrets):
         raise ValueError("a non-empty signing secret is required")
     if scheme == STANDARD_WEBHOOKS:
-        return [_standard_webhooks_key(secret) for secret in secrets]
-    return [secret.encode() for secret in secrets]
+        return tuple(_standard_webhooks_key(secret) for secret in secrets)
+    return tuple(secret.encode() for secret in secrets)
 
 
 def _standard_webhooks_key(secret):
@@ -235,7 +241,7 @@ def _signed_content(scheme, body, msg_id, timestamp):
 
 
 def _hmac(key, content):
-    return hmac.new(key, content, hashlib.sha256).digest()
+    return hmac.digest(key, content, "sha256")
 
 
 def _lower_keys(headers):
