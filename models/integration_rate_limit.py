@@ -7,7 +7,7 @@ from odoo import api
 from odoo import fields
 from odoo import models
 
-from ..tools import transactions
+from ..tools import prepared
 
 # Blocks of counts taken by this process (see IntegrationRateLimit._hit_leased):
 # {(database, key, limit, window_start): counts left}.
@@ -15,6 +15,20 @@ _LEASES = {}
 _LEASES_LOCK = threading.Lock()
 LEASE_MAX = 50
 LEASE_FRACTION = 100
+# Adds an amount to a counter. One atomic statement: concurrent requests on other
+# workers each get their own incremented count, so none slips through under the
+# limit.
+ADD_QUERY = """
+    INSERT INTO integration_rate_limit (key, window_start, count)
+    VALUES (%(key)s, %(window_start)s, %(amount)s)
+    ON CONFLICT (key, window_start)
+    DO UPDATE SET count = integration_rate_limit.count + EXCLUDED.count
+    RETURNING count
+"""
+# A worker's block of counts, committed at once and on its own: the counter's row
+# is not locked for the rest of the caller's transaction, other workers count
+# theirs meanwhile.
+ADD_BLOCK = prepared.Statement("integration_hub_rate_limit_add", ADD_QUERY)
 
 
 class IntegrationRateLimit(models.Model):
@@ -50,20 +64,9 @@ class IntegrationRateLimit(models.Model):
     @api.model
     def _add(self, key, window_start, amount):
         """Add ``amount`` to the counter of ``key`` in the window starting at
-        ``window_start``; return the new count.
-
-        One atomic statement: concurrent requests on other workers each get
-        their own incremented count, so none slips through under the limit.
-        """
+        ``window_start``, in the caller's transaction; return the new count."""
         self.env.cr.execute(
-            """
-            INSERT INTO integration_rate_limit (key, window_start, count)
-            VALUES (%s, %s, %s)
-            ON CONFLICT (key, window_start)
-            DO UPDATE SET count = integration_rate_limit.count + EXCLUDED.count
-            RETURNING count
-            """,
-            (key, window_start, amount),
+            ADD_QUERY, {"key": key, "window_start": window_start, "amount": amount}
         )
         return self.env.cr.fetchone()[0]
 
@@ -98,10 +101,9 @@ class IntegrationRateLimit(models.Model):
                 _LEASES[lease_key] -= 1
                 return True, reset_in
         size = max(1, min(LEASE_MAX, limit // LEASE_FRACTION))
-        # Committed at once: the counter's row is not locked for the rest of the
-        # caller's transaction, other workers count theirs meanwhile.
-        with transactions.autocommit(self.env.cr, self.env.registry):
-            count = self._add(key, window_start, size)
+        ((count,),) = ADD_BLOCK.run(
+            self.env, {"key": key, "window_start": window_start, "amount": size}
+        )
         granted = max(0, min(size, limit - (count - size)))
         if not granted:
             return False, reset_in

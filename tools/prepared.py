@@ -5,10 +5,10 @@
 Odoo hands every request a pooled connection reset with ``DISCARD ALL``, which
 drops the prepared statements and the query plans of the session, foreign key
 checks included: a statement run on it is parsed and planned again each time.
-For the one statement a hot path runs on every request (storing an inbound
-delivery), the planning costs more than the execution. This module keeps a few
-connections per process, in autocommit, on which such a statement is prepared
-the first time and then only executed.
+For the statements hot paths run (storing an inbound delivery, counting a
+block of rate-limit requests), the planning costs more than the execution. This
+module keeps a few connections per process, in autocommit, on which such a
+statement is prepared the first time and then only executed.
 
 Only self-contained statements belong here: each runs as its own transaction,
 outside the request's, and sees only committed data. In test mode they run on

@@ -28,20 +28,13 @@ def switch_to_read_committed(cr, registry):
     """
     if registry.in_test_mode():
         return
-    # The level of a transaction is fixed once it has run a statement.
-    _commit_open_transaction(cr)
-    cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-
-
-def _commit_open_transaction(cr):
-    """Commit the transaction open on ``cr``, pending ORM writes included.
-
-    With none open, nothing is sent, and Odoo's commit (which also empties the
-    environments' cache) is not called.
-    """
+    # The level of a transaction is fixed once it has run a statement; with no
+    # transaction open, nothing is sent, and Odoo's commit (which also empties
+    # the environments' cache) is not called.
     cr.flush()
     if cr.connection.get_transaction_status() != TRANSACTION_STATUS_IDLE:
         cr.commit()  # pylint: disable=invalid-commit
+    cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
 
 
 @contextlib.contextmanager
@@ -55,32 +48,3 @@ def read_committed_cursor(registry):
         if not registry.in_test_mode():
             cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
         yield cr
-
-
-@contextlib.contextmanager
-def autocommit(cr, registry):
-    """Each statement run on ``cr`` in the block is a transaction of its own.
-
-    For a statement that does all its work atomically (an ``INSERT ... ON
-    CONFLICT``, a statement with data-modifying ``WITH`` clauses): it needs no
-    ``BEGIN`` and ``COMMIT`` round trips, and the row locks it takes are released
-    as soon as it ends instead of when the caller's transaction does. A
-    transaction open on ``cr`` is committed first. In test mode the statements
-    run in the test's transaction.
-    """
-    if registry.in_test_mode():
-        yield
-        return
-    _commit_open_transaction(cr)
-    cnx = cr.connection
-    # The transaction characteristics go back to the defaults first: otherwise
-    # psycopg2 resets them with two SET statements when autocommit ends. They
-    # only matter to the BEGIN of the next transaction.
-    isolation_level, readonly = cnx.isolation_level, cnx.readonly
-    cnx.set_session(isolation_level="DEFAULT", readonly="DEFAULT")
-    cnx.autocommit = True
-    try:
-        yield
-    finally:
-        cnx.autocommit = False
-        cnx.set_session(isolation_level=isolation_level, readonly=readonly)
