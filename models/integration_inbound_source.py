@@ -371,21 +371,11 @@ class IntegrationInboundSource(models.Model):
     def _check_allowed_networks(self):
         for source in self:
             try:
-                source._networks()
+                parse_networks(source.allowed_networks)
             except ValueError as error:
                 raise ValidationError(
                     _("Allowed IP networks: %(error)s", error=error)
                 ) from None
-
-    def _networks(self):
-        """The allowed networks as :mod:`ipaddress` objects (empty: any address)."""
-        self.ensure_one()
-        return parse_networks(self.allowed_networks)
-
-    def _verification_secrets(self, now):
-        """The secrets a signature may use at ``now``: the current one, and the
-        previous one until it expires."""
-        return self._as_webhook_source().verification_secrets(now)
 
     def _action_for(self, event_type):
         """The server action mapped to ``event_type`` on this source, if any."""

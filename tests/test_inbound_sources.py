@@ -59,13 +59,15 @@ class TestInboundSources(TransactionCase):
         old = self.source.secret
         self.source.action_rotate_secret()
         now = fields.Datetime.now()
+        # What a webhook request checks signatures with.
+        webhook_source = self.source._as_webhook_source()
         self.assertNotEqual(self.source.secret, old)
         self.assertEqual(
-            self.source._verification_secrets(now), [self.source.secret, old]
+            webhook_source.verification_secrets(now), [self.source.secret, old]
         )
         tomorrow = now + timedelta(days=1, seconds=1)
         self.assertEqual(
-            self.source._verification_secrets(tomorrow), [self.source.secret]
+            webhook_source.verification_secrets(tomorrow), [self.source.secret]
         )
 
     @mute_logger("odoo.sql_db")
