@@ -141,9 +141,12 @@ class IntegrationInboundMessage(models.Model):
         index=True,
     )
     company_id = fields.Many2one(related="source_id.company_id")
-    event_type = fields.Char(readonly=True, index=True)
-    idempotency_key = fields.Char(readonly=True, index=True)
-    request_id = fields.Char(readonly=True, index=True)
+    # Not indexed: every delivery would write the indexes, and nothing reads
+    # them (the search view looks these up with ``ilike``, which a btree index
+    # does not serve).
+    event_type = fields.Char(readonly=True)
+    idempotency_key = fields.Char(readonly=True)
+    request_id = fields.Char(readonly=True)
     remote_addr = fields.Char(string="IP Address", readonly=True)
     headers = fields.Text(readonly=True, help="JSON, signatures and tokens masked")
     body = fields.Text(readonly=True)
