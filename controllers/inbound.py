@@ -115,7 +115,7 @@ class InboundWebhookController(http.Controller):
                 "Webhooks are delivered with POST.",
                 {"Allow": "POST"},
             )
-        source = env["integration.inbound.source"]._cached_webhook_source(slug)
+        source = env["integration.inbound.source"]._webhook_source(slug)
         body = self._read_body(
             source.max_body_size if source else DEFAULT_MAX_BODY_SIZE
         )

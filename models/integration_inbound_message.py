@@ -379,9 +379,9 @@ class IntegrationInboundMessage(models.Model):
             return action, None, None
         handler = handlers.find_handler(event_type)
         if handler:
-            return action, handler, _("Handled by %(name)s.", name=handler.__name__)
+            return None, handler, _("Handled by %(name)s.", name=handler.__name__)
         return (
-            action,
+            None,
             None,
             _(
                 "No handler for event type %(type)s; nothing to do.",

@@ -295,19 +295,6 @@ class IntegrationInboundSource(models.Model):
         )
         return source._as_webhook_source() if source else None
 
-    @api.model
-    def _cached_webhook_source(self, slug):
-        """:meth:`_webhook_source`, read from its cache without the ORM cache's
-        general entry point, which costs a webhook request more than the rest of
-        the look-up."""
-        cache, key, _counter = tools.cache.get_cache_key_counter(
-            self._webhook_source, slug
-        )
-        try:
-            return cache[key]
-        except KeyError:
-            return self._webhook_source(slug)
-
     def _as_webhook_source(self):
         """This source as a :class:`WebhookSource`."""
         self.ensure_one()
@@ -384,11 +371,6 @@ class IntegrationInboundSource(models.Model):
         pattern = handlers.best_pattern(by_pattern, event_type)
         return by_pattern[pattern] if pattern else self.env["ir.actions.server"]
 
-    def _processing_identity(self):
-        """The ``identity_key`` of this source's processing jobs."""
-        self.ensure_one()
-        return processing_identity(self.id)
-
     def _processing_job(self):
         """The id of the pending job that will process this source's queued
         messages, queued now if there is none; called before committing a
@@ -403,7 +385,7 @@ class IntegrationInboundSource(models.Model):
         find the job, only to mark it.)
         """
         self.ensure_one()
-        self.env.cr.execute(PENDING_JOB_QUERY, (self._processing_identity(),))
+        self.env.cr.execute(PENDING_JOB_QUERY, (processing_identity(self.id),))
         row = self.env.cr.fetchone()
         return row[0] if row else self._queue_processing_job()
 
@@ -421,7 +403,7 @@ class IntegrationInboundSource(models.Model):
         # The identity is written where the next callers look for it.
         self.env.cr.execute(
             "UPDATE queue_job SET identity_key = %s WHERE uuid = %s RETURNING id",
-            (self._processing_identity(), job.uuid),
+            (processing_identity(self.id), job.uuid),
         )
         self.env["queue.job"].invalidate_model(["identity_key"])
         return self.env.cr.fetchone()[0]
