@@ -23,6 +23,9 @@ Settings (environment variables):
 ``INTEGRATION_HUB_CACHE``  cache directory (default ``~/.cache/integration-hub``).
 ``INTEGRATION_HUB_DB``     database of ``make run`` (default ``integration_hub``).
 ``INTEGRATION_HUB_PORT``   HTTP port of ``make run`` (default 8069).
+``INTEGRATION_HUB_TEST_DB`` / ``INTEGRATION_HUB_TEST_PORT``  database and HTTP port
+                           of ``make test`` (default ``integration_hub_test``, 8069),
+                           so that two checkouts can test side by side.
 ``PGHOST``/``PGPORT``/``PGUSER``/``PGPASSWORD``  an existing PostgreSQL server.
 """
 
@@ -706,7 +709,8 @@ def cmd_test(pytest_args):
             lint(python)
         template = ensure_template(pg, python)
         pg.clone(template, db)
-        conf = write_config(pg, f"test-{db}", db, workers=0)
+        port = int(os.environ.get("INTEGRATION_HUB_TEST_PORT", "8069"))
+        conf = write_config(pg, f"test-{db}", db, http_port=port, workers=0)
         say(f"installing {MODULE} in the fresh test database {db}")
         run(odoo_install_cmd(python, conf, "-i", MODULE))
         say(f"set-up took {time.monotonic() - started:.0f} s; running the tests")
