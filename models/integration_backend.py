@@ -24,6 +24,8 @@ from ..tools import mapping
 from ..tools import merge
 from ..tools import remote_client
 from ..tools.handlers import inbound_handler
+from .access import MANAGER
+from .access import requires_group
 from .integration_binding import STATE_CONFLICT
 from .integration_binding import STATE_ERROR
 from .integration_binding import STATE_SYNCED
@@ -358,6 +360,7 @@ class IntegrationBackend(models.Model):
                 method, url, headers, self.timeout, params, document
             )
 
+    @requires_group(MANAGER)
     def action_test_connection(self):
         """Read one booking from the remote and tell how many there are."""
         self.ensure_one()
@@ -378,10 +381,12 @@ class IntegrationBackend(models.Model):
 
     # -- runs and jobs --------------------------------------------------------
 
+    @requires_group(MANAGER)
     def action_full_sync(self):
         """Import every booking and guest of the remote, one job per page."""
         return self._start_runs(KIND_FULL)
 
+    @requires_group(MANAGER)
     def action_sync_changes(self):
         """Import what changed on the remote since the delta cursor."""
         return self._start_runs(KIND_DELTA)

@@ -7,6 +7,9 @@ from odoo import models
 from odoo.addons.queue_job.job import identity_exact
 from odoo.exceptions import UserError
 
+from .access import USER
+from .access import requires_group
+
 STATE_SYNCED = "synced"
 STATE_CONFLICT = "conflict"
 STATE_ERROR = "error"
@@ -74,6 +77,7 @@ class IntegrationBinding(models.Model):
             return self.env[self.model or "res.partner"].browse()
         return self.env[self.model].browse(self.res_id).exists()
 
+    @requires_group(USER)
     def action_open_record(self):
         """Open the bound Odoo record."""
         self.ensure_one()
@@ -125,8 +129,10 @@ class IntegrationBinding(models.Model):
             },
         }
 
+    @requires_group(USER)
     def action_resync(self):
         """Fetch these records again from their backends and upsert them."""
-        for backend, bindings in self.grouped("backend_id").items():
+        # Users may not create sync runs: the resync does, once checked.
+        for backend, bindings in self.sudo().grouped("backend_id").items():
             backend._resync_bindings(bindings)
         return True

@@ -8,6 +8,8 @@ from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
 from ..tools import mapping
+from .access import USER
+from .access import requires_group
 
 STATUS_TENTATIVE = "tentative"
 STATUS_CONFIRMED = "confirmed"
@@ -226,6 +228,7 @@ class IntegrationBooking(models.Model):
             },
         }
 
+    @requires_group(USER)
     def action_resync(self):
         """Fetch these bookings again from the backends they are bound to."""
         return self.env["integration.binding"]._resync_records(self)

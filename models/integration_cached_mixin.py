@@ -11,16 +11,22 @@ class IntegrationCachedMixin(models.AbstractModel):
     _name = "integration.cached.mixin"
     _description = "Integration Cached Records"
 
+    # The caches are cleared after the change, so after its access check: a
+    # refused call clears nothing.
+
     @api.model_create_multi
     def create(self, vals_list):
+        records = super().create(vals_list)
         # A code or slug looked up before may exist now.
         self.env.registry.clear_cache()
-        return super().create(vals_list)
+        return records
 
     def write(self, vals):
+        result = super().write(vals)
         self.env.registry.clear_cache()
-        return super().write(vals)
+        return result
 
     def unlink(self):
+        result = super().unlink()
         self.env.registry.clear_cache()
-        return super().unlink()
+        return result

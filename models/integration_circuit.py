@@ -8,6 +8,8 @@ from odoo import models
 
 from ..tools import circuit as circuit_logic
 from ..tools import transactions
+from .access import MANAGER
+from .access import requires_group
 
 CIRCUIT_STATES = [
     (circuit_logic.CLOSED, "Closed"),
@@ -185,6 +187,7 @@ class IntegrationCircuit(models.Model):
                 failures, transition.state.reopen_at, reason
             )
 
+    @requires_group(MANAGER)
     def action_reset(self):
         """Close the circuit by hand, e.g. once the receiver is known to be back."""
         now = fields.Datetime.now()

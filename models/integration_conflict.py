@@ -8,6 +8,8 @@ from odoo import models
 from odoo.exceptions import UserError
 
 from ..tools import merge
+from .access import USER
+from .access import requires_group
 
 STATE_OPEN = "open"
 STATE_RESOLVED = "resolved"
@@ -50,14 +52,18 @@ class IntegrationConflict(models.Model):
     resolution = fields.Selection(RESOLUTIONS, tracking=True)
 
     def _compute_name(self):
+        # A related selection's values are a function until described.
+        labels = self._fields["model"]._description_selection(self.env)
         for conflict in self:
             conflict.name = _(
                 "%(model)s %(external_id)s",
-                model=dict(self._fields["model"].selection).get(conflict.model),
+                model=dict(labels).get(conflict.model),
                 external_id=conflict.external_id,
             )
 
     def _resolve(self, resolution):
+        # Run with superuser rights by the buttons, once the caller is checked:
+        # users do not write conflicts, bindings or sync runs themselves.
         for conflict in self:
             if conflict.state != STATE_OPEN:
                 raise UserError(_("Conflict %s is already resolved.", conflict.name))
@@ -73,15 +79,18 @@ class IntegrationConflict(models.Model):
             conflict.write({"state": STATE_RESOLVED, "resolution": resolution})
         return True
 
+    @requires_group(USER)
     def action_use_remote(self):
         """Write the external system's version into Odoo."""
-        return self._resolve(RESOLUTION_REMOTE)
+        return self.sudo()._resolve(RESOLUTION_REMOTE)
 
+    @requires_group(USER)
     def action_keep_local(self):
         """Keep Odoo's version (and push it to a two-way backend)."""
-        return self._resolve(RESOLUTION_LOCAL)
+        return self.sudo()._resolve(RESOLUTION_LOCAL)
 
+    @requires_group(USER)
     def action_merge(self):
         """Keep Odoo's values where the remote has none, take the remote's
         elsewhere."""
-        return self._resolve(RESOLUTION_MERGE)
+        return self.sudo()._resolve(RESOLUTION_MERGE)

@@ -23,6 +23,10 @@ from odoo.tools.sql import create_index
 from ..tools import backoff
 from ..tools import circuit as circuit_logic
 from ..tools import signatures
+from .access import MANAGER
+from .access import USER
+from .access import check_group
+from .access import requires_group
 
 _logger = logging.getLogger(__name__)
 
@@ -75,6 +79,8 @@ MAX_WAVE = 64
 # One signature in a signature header: "v1,<base64>" or "sha256=<hex>".
 _SIGNATURE_RE = re.compile(r"(v1,|sha256=)[^\s,]+")
 PRECOMMIT_KEY = "integration_hub.deliveries_to_enqueue"
+# What a delivery is: changing these re-targets it (managers only).
+TARGET_FIELDS = frozenset(("event_id", "endpoint_id"))
 
 # One pooled HTTP session per endpoint and worker process: a connection pool,
 # not shared state, so keep-alive connections are reused from job to job.
@@ -627,25 +633,37 @@ class IntegrationDelivery(models.Model):
 
     # Operator actions --------------------------------------------------------
 
+    def write(self, vals):
+        """Write; only managers re-target a delivery (its event or endpoint):
+        users retry or replay the deliveries they have."""
+        if TARGET_FIELDS & vals.keys():
+            check_group(self, MANAGER)
+        return super().write(vals)
+
+    # Users may not write deliveries: the buttons write with superuser rights
+    # once requires_group has checked the caller.
+    @requires_group(USER)
     def action_retry(self):
         """Send again now (failed, dead, cancelled or still pending deliveries)."""
-        retryable = self.filtered(lambda d: d.state != DELIVERY_DELIVERED)
+        retryable = self.filtered(lambda d: d.state != DELIVERY_DELIVERED).sudo()
         retryable.write(
             {"state": DELIVERY_PENDING, "next_attempt_at": fields.Datetime.now()}
         )
         retryable._enqueue()
         return True
 
+    @requires_group(USER)
     def action_cancel(self):
         """Give up these deliveries; nothing more is sent."""
         if any(d.state == DELIVERY_DELIVERED for d in self):
             raise UserError(_("A delivered delivery cannot be cancelled."))
-        self.write({"state": DELIVERY_CANCELLED, "next_attempt_at": False})
+        self.sudo().write({"state": DELIVERY_CANCELLED, "next_attempt_at": False})
         return True
 
+    @requires_group(USER)
     def action_replay(self):
         """Send the same events again as new deliveries (same message id)."""
-        replays = self.create(
+        replays = self.sudo().create(
             [
                 {
                     "event_id": delivery.event_id.id,

@@ -14,6 +14,9 @@ from odoo.exceptions import ValidationError
 from ..tools import backoff
 from ..tools import netguard
 from ..tools import signatures
+from .access import MANAGER
+from .access import USER
+from .access import requires_group
 from .integration_delivery import DELIVERY_DEAD
 from .integration_delivery import DELIVERY_DELIVERED
 from .integration_delivery import DELIVERY_FAILED
@@ -254,11 +257,12 @@ class IntegrationEndpoint(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env.registry.clear_cache()  # _subscribed_ids
         for vals in vals_list:
             if not vals.get("secret"):
                 vals["secret"] = signatures.generate_secret()
         endpoints = super().create(vals_list)
+        # Cleared after the access check of create: a refused call clears nothing.
+        self.env.registry.clear_cache()  # _subscribed_ids
         for endpoint in endpoints:
             endpoint.circuit_id = (
                 self.env["integration.circuit"]
@@ -268,9 +272,9 @@ class IntegrationEndpoint(models.Model):
         return endpoints
 
     def write(self, vals):
+        result = super().write(vals)
         if SUBSCRIPTION_FIELDS & set(vals):
             self.env.registry.clear_cache()  # _subscribed_ids
-        result = super().write(vals)
         if vals.get("state") == ENDPOINT_ACTIVE:
             # Deliveries kept while paused or disabled go out now.
             self.env["integration.delivery"].search(
@@ -279,8 +283,9 @@ class IntegrationEndpoint(models.Model):
         return result
 
     def unlink(self):
+        result = super().unlink()
         self.env.registry.clear_cache()  # _subscribed_ids
-        return super().unlink()
+        return result
 
     @api.model
     @tools.ormcache("event_type_id", "company_id")
@@ -453,6 +458,7 @@ class IntegrationEndpoint(models.Model):
                 Delivery._lock_due(self, 1, done.ids)._enqueue()
         return _("%s deliveries processed.", len(done))
 
+    @requires_group(MANAGER)
     def action_send_test_event(self):
         """Send a ``ping`` event to this endpoint now and show how it went."""
         self.ensure_one()
@@ -477,6 +483,7 @@ class IntegrationEndpoint(models.Model):
             },
         }
 
+    @requires_group(USER)
     def action_view_deliveries(self):
         """Open this endpoint's deliveries."""
         self.ensure_one()
@@ -487,6 +494,7 @@ class IntegrationEndpoint(models.Model):
         action["context"] = {"default_endpoint_id": self.id}
         return action
 
+    @requires_group(USER)
     def action_retry_failed(self):
         """Send this endpoint's failed and dead deliveries again."""
         self.env["integration.delivery"].search(
@@ -497,16 +505,19 @@ class IntegrationEndpoint(models.Model):
         ).action_retry()
         return True
 
+    @requires_group(MANAGER)
     def action_reset_circuit(self):
         """Close the circuit breaker by hand."""
         self.circuit_id.action_reset()
         return True
 
+    @requires_group(MANAGER)
     def action_activate(self):
         """Make the endpoint send again (kept deliveries go out)."""
         self.write({"state": ENDPOINT_ACTIVE})
         return True
 
+    @requires_group(MANAGER)
     def action_pause(self):
         """Stop sending; new events are not queued for it meanwhile."""
         self.write({"state": ENDPOINT_PAUSED})

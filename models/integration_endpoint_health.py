@@ -12,6 +12,8 @@ from odoo.tools import SQL
 
 from ..tools import backoff
 from ..tools import circuit as circuit_logic
+from .access import USER
+from .access import requires_group
 from .integration_circuit import CIRCUIT_STATES
 from .integration_delivery import DELIVERY_PENDING
 from .integration_endpoint import ENDPOINT_ACTIVE
@@ -168,6 +170,7 @@ class IntegrationEndpointHealth(models.Model):
             )
         )
 
+    @requires_group(USER)
     def action_open_endpoint(self):
         """Open the endpoint behind this dashboard card."""
         self.ensure_one()

@@ -10,6 +10,8 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .access import USER
+from .access import requires_group
 from .integration_delivery import DELIVERY_PENDING
 
 # Field types copied into a resource's attributes by the default serialisation.
@@ -62,6 +64,7 @@ class IntegrationEvent(models.Model):
         ("uid_unique", "unique(uid)", "A message id is used by one event only."),
     ]
 
+    @api.private
     @api.model
     def emit(self, event_type_code, payload=None, records=None):
         """Record an event and a delivery for each active endpoint subscribed to
@@ -181,6 +184,7 @@ class IntegrationEvent(models.Model):
             "relationships": relationships,
         }
 
+    @requires_group(USER)
     def action_view_deliveries(self):
         """Open the deliveries of these events."""
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -16,6 +16,8 @@ from ..tools import handlers
 from ..tools import prepared
 from ..tools import transactions
 from ..tools.prepared import sql_literal
+from .access import USER
+from .access import requires_group
 from .integration_idempotency_key import CLAIM_QUERY
 from .integration_idempotency_key import STATE_COMPLETED
 from .integration_inbound_source import PENDING_JOB_QUERY
@@ -434,11 +436,13 @@ class IntegrationInboundMessage(models.Model):
             failed.flush_recordset()
         self.invalidate_recordset()
 
+    @api.private
     def payload(self):
         """The body parsed as JSON."""
         self.ensure_one()
         return json.loads(self.body or "null")
 
+    @requires_group(USER)
     def action_reprocess(self):
         """Queue the selected messages for processing again (also in bulk)."""
         queued = self.filtered(lambda message: message.state == STATE_QUEUED)

@@ -18,6 +18,9 @@ from odoo.exceptions import ValidationError
 from ..tools import handlers
 from ..tools import signatures
 from ..tools import transactions
+from .access import MANAGER
+from .access import USER
+from .access import requires_group
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
@@ -464,11 +467,13 @@ class IntegrationInboundSource(models.Model):
             failed=failed,
         )
 
+    @requires_group(MANAGER)
     def action_generate_secret(self):
         """Replace the secret with a fresh random one (the old one stops working)."""
         for source in self:
             source.secret = signatures.generate_secret()
 
+    @requires_group(MANAGER)
     def action_rotate_secret(self):
         """Start a rotation: a new secret, the old one accepted for one more day."""
         expires_at = fields.Datetime.now() + ROTATION_GRACE
@@ -481,6 +486,7 @@ class IntegrationInboundSource(models.Model):
                 }
             )
 
+    @requires_group(USER)
     def action_view_messages(self):
         """Open the messages received from this source."""
         self.ensure_one()

@@ -5,6 +5,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from .access import USER
+from .access import requires_group
+
 KIND_FULL = "full"
 KIND_DELTA = "delta"
 KIND_RETRY = "retry"
@@ -100,15 +103,18 @@ class IntegrationSyncRun(models.Model):
         )
         self.invalidate_recordset()
 
+    @requires_group(USER)
     def action_retry_failed(self):
         """Fetch again every record of these runs that failed, in a new run."""
         for run in self:
             failed = run.binding_ids.filtered(lambda b: b.state == "error")
             if not failed:
                 raise UserError(_("Run %s has no failed records.", run.name))
-            run.backend_id._resync_bindings(failed)
+            # Users may not create sync runs: the resync does, once checked.
+            run.backend_id.sudo()._resync_bindings(failed.sudo())
         return True
 
+    @requires_group(USER)
     def action_view_jobs(self):
         """Open the jobs of this run."""
         self.ensure_one()

@@ -7,6 +7,8 @@ from odoo import models
 from odoo.exceptions import UserError
 
 from ..tools import mapping
+from .access import USER
+from .access import requires_group
 
 # Fields whose change is sent to two-way backends and announced to endpoints.
 SYNCED_FIELDS = {"name", "email", "phone", "street", "city", "zip", "country_id"}
@@ -65,6 +67,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.booking_count = counts.get(partner, 0)
 
+    @requires_group(USER)
     def action_view_bookings(self):
         """Open the bookings of these guests."""
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -130,6 +133,7 @@ class ResPartner(models.Model):
             "attributes": attributes,
         }
 
+    @requires_group(USER)
     def action_resync(self):
         """Fetch these guests again from the backends they are bound to."""
         return self.env["integration.binding"]._resync_records(self)

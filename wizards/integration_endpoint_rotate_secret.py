@@ -8,6 +8,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import ValidationError
 
+from ..models.access import MANAGER
+from ..models.access import requires_group
+
 DEFAULT_OVERLAP_HOURS = 24
 
 
@@ -33,6 +36,7 @@ class IntegrationEndpointRotateSecret(models.TransientModel):
             if wizard.previous_expires_at < fields.Datetime.now():
                 raise ValidationError(_("The expiry must be in the future."))
 
+    @requires_group(MANAGER)
     def action_rotate(self):
         """Rotate the secret and reopen the endpoint, showing the new secret."""
         self.ensure_one()
