@@ -98,16 +98,23 @@ class TestInstallAndAccess(TransactionCase):
                 self.assertTrue(Model.with_user(self.manager).has_access("create"))
                 self.assertTrue(Model.with_user(self.manager).has_access("write"))
 
-    def test_operators_act_on_operational_records(self):
+    def test_operators_act_through_buttons_not_writes(self):
+        # Bookings are business records users edit. Deliveries, bindings, sync
+        # runs and conflicts change through the buttons only, which check the
+        # caller and then write with superuser rights (test_rpc_method_access).
+        Booking = self.env["integration.booking"].with_user(self.user)
+        self.assertTrue(Booking.has_access("write"))
         for model in (
             "integration.delivery",
-            "integration.booking",
+            "integration.binding",
             "integration.conflict",
             "integration.sync.run",
         ):
             with self.subTest(model=model):
                 Model = self.env[model].with_user(self.user)
-                self.assertTrue(Model.has_access("write"))
+                self.assertFalse(Model.has_access("create"))
+                self.assertFalse(Model.has_access("write"))
+                self.assertTrue(Model.with_user(self.manager).has_access("write"))
 
     def test_every_view_of_the_module_renders(self):
         views = self.env["ir.ui.view"].search(
