@@ -110,6 +110,12 @@ class TestAddressRanges(unittest.TestCase):
             "[fd00:ec2::254]": "cloud metadata",
             # An IPv4-mapped IPv6 address reaches the IPv4 host behind it.
             "[::ffff:127.0.0.1]": "loopback",
+            # So does a 6to4 one, through a relay.
+            "[2002:7f00:1::1]": "6to4-wrapped loopback",
+            "[2002:a9fe:a9fe::]": "6to4-wrapped cloud metadata",
+            # The NAT64 prefix and IPv4-compatible addresses are reserved.
+            "[64:ff9b::7f00:1]": "reserved",
+            "[::127.0.0.1]": "reserved",
         }
         for host, reason in cases.items():
             with (

@@ -257,6 +257,11 @@ def _refusal_reason(address):
     for attribute, label in _REFUSED_CATEGORIES:
         if getattr(address, attribute):
             return label
+    if address.version == 6 and address.sixtofour:
+        # 6to4 (2002::/16) carries an IPv4 address that relays deliver to.
+        inner = _refusal_reason(address.sixtofour)
+        if inner:
+            return f"6to4-wrapped {inner}"
     # Catches what the flags above miss, e.g. the 100.64.0.0/10 carrier-grade NAT
     # range, which is neither private nor public.
     if not address.is_global:
