@@ -27,6 +27,7 @@ from .ssrf_common import same_port_pair
 
 class TestPinnedTransport(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.port = same_port_pair()
         self.vetted = self.enterContext(CountingServer(VETTED, self.port))
         self.inside = self.enterContext(CountingServer(INSIDE, self.port))
@@ -98,6 +99,7 @@ class TestPinnedTLS(unittest.TestCase):
         cls.ca_file, cls.server_cert = make_test_ca(directory.name, cls.NAME)
 
     def setUp(self):
+        super().setUp()
         self.server = self.enterContext(CountingServer(VETTED, tls=self.server_cert))
 
     def _session(self, name):

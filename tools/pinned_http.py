@@ -98,7 +98,7 @@ class PinnedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
         """Use a :class:`PinnedPoolManager` (requests' hook for custom pools)."""
-        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        result = super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         self.poolmanager = PinnedPoolManager(
             self.target,
             num_pools=connections,
@@ -106,6 +106,7 @@ class PinnedAdapter(HTTPAdapter):
             block=block,
             **pool_kwargs,
         )
+        return result
 
     def add_headers(self, request, **kwargs):
         """Name the host: the pool's own host is the pinned IP address."""
