@@ -53,7 +53,8 @@
     ],
     "demo": [
         "demo/integration_inbound_source_demo.xml",
-        "demo/integration_sync_demo.xml",
+        # Before the backend: it sets the loopback allow-list the demo URLs need.
         "demo/integration_endpoint_demo.xml",
+        "demo/integration_sync_demo.xml",
     ],
 }

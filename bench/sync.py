@@ -178,6 +178,11 @@ def main():
         with _harness.OdooServer("sync", workers=2, channels=CHANNELS) as server:
             with server.env() as env:
                 env.ref("base.EUR").active = True
+                # The reference system listens on loopback, which the outbound
+                # URL guard refuses unless allow-listed.
+                params = env["ir.config_parameter"].sudo()
+                params.set_param("integration_hub.allowed_networks", "127.0.0.1")
+                params.set_param("integration_hub.allow_http", "True")
                 backend = env["integration.backend"].create(
                     {
                         "name": "Reference (bench)",

@@ -20,6 +20,7 @@ from . import integration_inbound_message
 from . import integration_inbound_source
 from . import integration_metrics
 from . import integration_metrics_total
+from . import integration_outbound_guard
 from . import integration_rate_limit
 from . import integration_sync_run
 from . import ir_actions_server

@@ -175,9 +175,9 @@ class IntegrationBackend(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    # Managers configure backends, so the URL is trusted as given: loopback and
-    # private hosts are common for on-premise booking systems. The outbound
-    # SSRF guard protects webhook endpoints, whose URLs are less controlled.
+    # Checked by the outbound URL guard like webhook URLs, when saved and when
+    # sent: an on-premise booking system on a private network is allow-listed
+    # in integration_hub.allowed_networks.
     base_url = fields.Char(
         string="Base URL", required=True, tracking=True, help="e.g. https://pms.example"
     )
@@ -272,13 +272,26 @@ class IntegrationBackend(models.Model):
                     _("Rate limit and sync interval cannot be negative.")
                 )
 
-    @api.constrains("base_url")
+    @api.constrains("base_url", "token_url")
     def _check_base_url(self):
+        """Refuse base and token URLs the outbound URL guard refuses."""
+        guard = self.env["integration.outbound.guard"]
         for backend in self:
-            if not (backend.base_url or "").startswith(("http://", "https://")):
-                raise ValidationError(
-                    _("Base URL must start with http:// or https://.")
-                )
+            urls = [(_("Base URL"), backend.base_url)]
+            if backend.token_url:
+                urls.append((_("Token URL"), backend.token_url))
+            for label, url in urls:
+                try:
+                    guard._vet_url(url)
+                except ValueError as error:
+                    raise ValidationError(
+                        _(
+                            "%(label)s of %(name)s: %(error)s",
+                            label=label,
+                            name=backend.name,
+                            error=error,
+                        )
+                    ) from None
 
     # -- talking to the remote --------------------------------------------------
 
@@ -307,6 +320,7 @@ class IntegrationBackend(models.Model):
             backend.client_id or "",
             backend.client_secret or "",
             timeout=backend.timeout,
+            guard=self.env["integration.outbound.guard"]._vet_url,
         )
         backend.write(
             {
@@ -348,16 +362,25 @@ class IntegrationBackend(models.Model):
                     retry_after=reset_in,
                 )
         url = self._url(path)
+        # Vetted (and resolved) again at each request: the guard's rules or the
+        # host's addresses may have changed since the URL was saved.
+        guard = self.env["integration.outbound.guard"]._vet_url
         try:
             return remote_client.request(
-                method, url, self._auth_headers(), self.timeout, params, document
+                method,
+                url,
+                self._auth_headers(),
+                self.timeout,
+                params,
+                document,
+                guard=guard,
             )
         except remote_client.RemoteAuthError:
             if self.auth_type != AUTH_OAUTH2:
                 raise
             headers = self._auth_headers(force_token=True)
             return remote_client.request(
-                method, url, headers, self.timeout, params, document
+                method, url, headers, self.timeout, params, document, guard=guard
             )
 
     @requires_group(MANAGER)

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import NamedTuple
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from odoo import _
 from odoo import api
@@ -22,6 +21,7 @@ from odoo.tools.sql import create_index
 
 from ..tools import backoff
 from ..tools import circuit as circuit_logic
+from ..tools import pinned_http
 from ..tools import signatures
 from .access import MANAGER
 from .access import USER
@@ -83,7 +83,8 @@ PRECOMMIT_KEY = "integration_hub.deliveries_to_enqueue"
 TARGET_FIELDS = frozenset(("event_id", "endpoint_id"))
 
 # One pooled HTTP session per endpoint and worker process: a connection pool,
-# not shared state, so keep-alive connections are reused from job to job.
+# not shared state, so keep-alive connections are reused from job to job. Each is
+# pinned to the endpoint's vetted address: (pool size, target, session).
 _SESSIONS = {}
 
 
@@ -100,18 +101,23 @@ class _Result(NamedTuple):
     retry_after: str | None
 
 
-def _session(key, pool_size):
-    """The pooled session of an endpoint in this process."""
+def _session(key, target, pool_size):
+    """The pooled session of an endpoint in this process, connecting only to
+    the address the URL guard just vetted (``target``).
+
+    Kept while the pool size is the same and its pinned address is still among
+    the vetted ones, so keep-alive connections survive from job to job; replaced
+    otherwise (the old one's connections close when it is dropped).
+    """
     cached = _SESSIONS.get(key)
-    if cached and cached[0] == pool_size:
-        return cached[1]
-    session = requests.Session()
-    # No proxies from the environment: the URL guard judged the real target.
-    session.trust_env = False
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    _SESSIONS[key] = (pool_size, session)
+    if (
+        cached
+        and cached[0] == pool_size
+        and pinned_http.same_destination(cached[1], target)
+    ):
+        return cached[2]
+    session = pinned_http.pinned_session(target, pool_size)
+    _SESSIONS[key] = (pool_size, target, session)
     return session
 
 
@@ -383,14 +389,18 @@ class IntegrationDelivery(models.Model):
             return
         now = fields.Datetime.now()
         try:
-            endpoint._check_target()
+            # Vetted and resolved once for all these deliveries; the session
+            # connects to that address only (no second lookup).
+            target = endpoint._check_target()
         except ValueError as error:
             self._record_refusal(now, str(error))
             return
         circuit = endpoint.circuit_id
         circuit_state = circuit.state
         failures = circuit.consecutive_failures
-        session = _session((self.env.cr.dbname, endpoint.id), endpoint.max_concurrency)
+        session = _session(
+            (self.env.cr.dbname, endpoint.id), target, endpoint.max_concurrency
+        )
         secrets = endpoint._signing_secrets(now)
         custom_headers = endpoint.sudo()._parsed_custom_headers()
         url, timeout = endpoint.url, endpoint.timeout

@@ -12,7 +12,6 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import ValidationError
 
 from ..tools import backoff
-from ..tools import netguard
 from ..tools import signatures
 from .access import MANAGER
 from .access import USER
@@ -336,15 +335,11 @@ class IntegrationEndpoint(models.Model):
         return headers
 
     def _check_target(self):
-        """Refuse the URL when it points into a private network that is not
-        allow-listed (``ValueError`` with the reason)."""
+        """Vet the URL (``ValueError`` with the reason when it is ambiguous or
+        points into a network that is not allow-listed) and return the
+        ``netguard.Target`` that deliveries connect to."""
         self.ensure_one()
-        params = self.env["ir.config_parameter"].sudo()
-        allowed = (params.get_param("integration_hub.allowed_networks") or "").split(
-            ","
-        )
-        allow_http = params.get_param("integration_hub.allow_http") == "True"
-        return netguard.check_url(self.url or "", allowed, allow_http)
+        return self.env["integration.outbound.guard"]._vet_url(self.url)
 
     def _signing_secrets(self, now):
         """The secrets that sign a delivery at ``now``: current first, then the

@@ -17,13 +17,15 @@ class ResConfigSettings(models.TransientModel):
     integration_allowed_networks = fields.Char(
         string="Allowed private networks",
         config_parameter="integration_hub.allowed_networks",
-        help="Comma-separated addresses or CIDR networks that endpoints may target "
-        "although they are private, loopback or link-local, e.g. 10.1.0.0/16.",
+        help="Comma-separated addresses or CIDR networks that webhook endpoints, "
+        "sync backends and OAuth token URLs may target although they are private, "
+        "loopback or link-local, e.g. 10.1.0.0/16.",
     )
     integration_allow_http = fields.Boolean(
         string="Allow plain http",
         config_parameter="integration_hub.allow_http",
-        help="Let endpoints use http:// URLs; https is required otherwise.",
+        help="Let endpoints and backends use http:// URLs; https is required "
+        "otherwise.",
     )
     integration_delivery_retention_days = fields.Integer(
         string="Keep delivered deliveries (days)",

@@ -34,6 +34,10 @@ class SyncCase(TransactionCase):
         ).start()
         cls.addClassCleanup(cls.remote.stop)
         cls.env = cls.env(context=dict(cls.env.context, queue_job__no_delay=True))
+        # The reference server listens on loopback: allow-listed explicitly.
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("integration_hub.allowed_networks", "127.0.0.1")
+        params.set_param("integration_hub.allow_http", "True")
 
     def setUp(self):
         super().setUp()

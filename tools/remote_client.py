@@ -2,12 +2,18 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """HTTP client of an external booking system (no ORM).
 
-One pooled ``requests.Session`` per thread keeps connections alive between the
-pages of a sync. Credentials are passed in as headers by the caller, which owns
-where they are kept (an OAuth2 token lives on the backend record so every worker
-shares it). Every failure becomes a :class:`RemoteError` whose message an
-operator can act on: a status, the remote's own error message, or what was
-received instead of JSON.
+Every URL goes through the caller's ``guard`` (a callable returning the
+:class:`netguard.Target` of a URL, or raising ``ValueError``) before anything is
+sent, and the request goes out through a session pinned to the vetted address
+(tools/pinned_http.py): no second DNS lookup, no proxies, no redirects. A
+refused URL is a :class:`RemoteError` like any other. One pooled session per
+thread and target keeps connections alive between the pages of a sync.
+
+Credentials are passed in as headers by the caller, which owns where they are
+kept (an OAuth2 token lives on the backend record so every worker shares it).
+Every failure becomes a :class:`RemoteError` whose message an operator can act
+on: a status, the remote's own error message, or what was received instead of
+JSON.
 """
 
 import json
@@ -17,6 +23,7 @@ import time
 import requests
 
 from . import backoff
+from . import pinned_http
 
 # The longest wait a remote may ask for with Retry-After; beyond it a job is
 # simply retried on its own schedule.
@@ -41,11 +48,26 @@ class RemoteAuthError(RemoteError):
     """The remote refused the credentials (401/403)."""
 
 
-def session():
-    """Return this thread's pooled session."""
-    if getattr(_local, "session", None) is None:
-        _local.session = requests.Session()
-    return _local.session
+def session(target):
+    """Return this thread's pooled session for the vetted ``target``."""
+    sessions = getattr(_local, "sessions", None)
+    if sessions is None:
+        sessions = _local.sessions = {}
+    key = target[:3]
+    cached = sessions.get(key)
+    if cached and pinned_http.same_destination(cached[0], target):
+        return cached[1]
+    pinned = pinned_http.pinned_session(target)
+    sessions[key] = (target, pinned)
+    return pinned
+
+
+def _vetted_session(method, url, guard):
+    """The pinned session for ``url`` once ``guard`` accepted it."""
+    try:
+        return session(guard(url))
+    except ValueError as error:
+        raise RemoteError(f"{method} {url} refused: {error}") from None
 
 
 def _excerpt(response):
@@ -108,8 +130,14 @@ def _parse(response, method, url):
         ) from None
 
 
-def request(method, url, headers=None, timeout=30, params=None, document=None):
-    """Send one request and return the decoded JSON body, or raise RemoteError."""
+def request(
+    method, url, headers=None, timeout=30, params=None, document=None, *, guard
+):
+    """Send one request and return the decoded JSON body, or raise RemoteError.
+
+    :param guard: ``url -> netguard.Target``, raising ``ValueError`` to refuse.
+    """
+    http = _vetted_session(method, url, guard)
     body = None
     all_headers = {"Accept": "application/vnd.api+json, application/json"}
     if document is not None:
@@ -117,7 +145,7 @@ def request(method, url, headers=None, timeout=30, params=None, document=None):
         all_headers["Content-Type"] = "application/vnd.api+json"
     all_headers.update(headers or {})
     try:
-        response = session().request(
+        response = http.request(
             method,
             url,
             params=params,
@@ -137,14 +165,16 @@ def request(method, url, headers=None, timeout=30, params=None, document=None):
     return _parse(response, method, url)
 
 
-def fetch_token(token_url, client_id, client_secret, timeout=30):
+def fetch_token(token_url, client_id, client_secret, timeout=30, *, guard):
     """Ask an OAuth2 server for a client-credentials token.
 
     Returns ``(access_token, expires_in_seconds)``; ``expires_in`` defaults to
-    one hour when the server does not say.
+    one hour when the server does not say. ``guard`` vets ``token_url`` as in
+    :func:`request`.
     """
+    http = _vetted_session("POST", token_url, guard)
     try:
-        response = session().post(
+        response = http.post(
             token_url,
             data={"grant_type": "client_credentials"},
             auth=(client_id, client_secret),
