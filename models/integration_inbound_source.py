@@ -426,7 +426,13 @@ class IntegrationInboundSource(models.Model):
         transactions.switch_to_read_committed(cr, self.env.registry)
         job_uuid = self.env.context.get("job_uuid")
         job = self.env["queue.job"].sudo().search([("uuid", "=", job_uuid)])
-        messages = self.env["integration.inbound.message"].sudo()
+        # Handlers run with full rights, in the source's company, whoever
+        # queued the job.
+        messages = (
+            self.env["integration.inbound.message"]
+            .sudo()
+            .with_company(self.sudo().company_id)
+        )
         deadline = time.monotonic() + PROCESSING_TIME_BUDGET
         # The messages queued when the job starts (its own among them: they
         # joined it while it was pending). Those arriving meanwhile join the next
