@@ -18,6 +18,7 @@ from odoo.exceptions import ValidationError
 from ..tools import handlers
 from ..tools import signatures
 from ..tools import transactions
+from .integration_idempotency_key import INBOUND_SCOPE
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
@@ -99,7 +100,7 @@ class WebhookSource:
     @property
     def scope(self):
         """The idempotency key scope of the source's deliveries."""
-        return f"inbound:{self.id}"
+        return f"{INBOUND_SCOPE}{self.id}"
 
     def ip_allowed(self, address):
         """True when ``address`` may post to this source."""
