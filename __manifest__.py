@@ -19,6 +19,7 @@
         "security/security.xml",
         "security/ir.model.access.csv",
         "security/integration_sync_security.xml",
+        "security/integration_company_security.xml",
         "data/queue_job_data.xml",
         "data/integration_event_type_data.xml",
         "views/integration_event_type_views.xml",

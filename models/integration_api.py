@@ -897,8 +897,11 @@ class IntegrationApi(models.AbstractModel):
         return names
 
     def _log(self, req, spec, record_id, changed):
+        record = self.env[spec["model"]].sudo().browse(record_id).exists()
+        company = record.company_id if "company_id" in record._fields else None
         self.env["integration.api.log"].sudo().create(
             {
+                "company_id": (company or self.env.company).id,
                 "user_id": self.env.uid,
                 "request_id": req.request_id,
                 "method": req.method,

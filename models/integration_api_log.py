@@ -23,4 +23,13 @@ class IntegrationApiLog(models.Model):
     res_model = fields.Char(string="Model", required=True, readonly=True)
     res_id = fields.Integer(string="Record ID", readonly=True)
     changed_fields = fields.Char(readonly=True, help="API attribute names")
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="The company of the record written (the user's company when the "
+        "record has none, or no longer exists).",
+    )
     create_date = fields.Datetime(string="Time", readonly=True)

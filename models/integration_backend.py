@@ -101,8 +101,14 @@ def _handle_event(env, message, resource_type):
     The event's ``data`` is the JSON:API resource; a resource without attributes
     (a thin event) is read from the backend first.
     """
+    # Handlers run with superuser rights, in the source's company: only a
+    # backend of that company may upsert what the source sends.
     backend = env["integration.backend"].search(
-        [("inbound_source_id", "=", message.source_id.id)], limit=1
+        [
+            ("inbound_source_id", "=", message.source_id.id),
+            ("company_id", "=", message.source_id.company_id.id),
+        ],
+        limit=1,
     )
     if not backend:
         return _(
@@ -169,6 +175,8 @@ class IntegrationBackend(models.Model):
     _description = "Sync Backend"
     _inherit = ["mail.thread"]
     _order = "name"
+    # Its inbound source is one of its company's.
+    _check_company_auto = True
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
@@ -224,6 +232,7 @@ class IntegrationBackend(models.Model):
     )
     inbound_source_id = fields.Many2one(
         "integration.inbound.source",
+        check_company=True,
         help="Webhooks of this source about bookings and guests (booking.*, "
         "guest.*) are upserted as this backend's records: real-time sync.",
     )
@@ -414,6 +423,22 @@ class IntegrationBackend(models.Model):
         """Import what changed on the remote since the delta cursor."""
         return self._start_runs(KIND_DELTA)
 
+    def _in_company(self):
+        """This backend in its company (``with_company``): what its jobs create
+        without naming a company is its company's, whoever started them."""
+        self.ensure_one()
+        return self.with_company(self.company_id)
+
+    def _owns(self, record):
+        """Whether this backend may bind ``record``: the record has no company
+        (a shared contact) or the backend's."""
+        self.ensure_one()
+        if "company_id" not in record._fields:
+            return True
+        # Read as superuser: a user's rules may hide the very record to judge.
+        company = record.sudo().company_id
+        return not company or company == self.company_id
+
     def _start_runs(self, kind):
         runs = self.env["integration.sync.run"]
         for backend in self:
@@ -424,7 +449,7 @@ class IntegrationBackend(models.Model):
                     "since": backend.delta_cursor if kind == KIND_DELTA else False,
                 }
             )
-            backend.with_delay(
+            backend._in_company().with_delay(
                 channel=SYNC_CHANNEL,
                 max_retries=PAGE_MAX_RETRIES,
                 description=_("Plan %s", run.name),
@@ -606,11 +631,13 @@ class IntegrationBackend(models.Model):
                 ("external_id", "in", list(external_ids)),
             ]
         )
+        # A record that left the backend's company is not its to write.
         records = {
             record.id: record
             for record in self.env[model_name]
             .browse(bindings.filtered("res_id").mapped("res_id"))
             .exists()
+            if self._owns(record)
         }
         return {b.external_id: (b, records.get(b.res_id)) for b in bindings}
 
@@ -979,7 +1006,7 @@ class IntegrationBackend(models.Model):
         run = self.env["integration.sync.run"].create(
             {"backend_id": self.id, "kind": KIND_RETRY, "pages_total": 1}
         )
-        self.with_delay(
+        self._in_company().with_delay(
             channel=SYNC_CHANNEL, description=_("Resync %s", run.name)
         )._resync_job(run, bindings)
         return run

@@ -6,6 +6,7 @@ from odoo import fields
 from odoo import models
 from odoo.addons.queue_job.job import identity_exact
 from odoo.exceptions import UserError
+from odoo.exceptions import ValidationError
 
 from .access import USER
 from .access import requires_group
@@ -64,6 +65,27 @@ class IntegrationBinding(models.Model):
         ),
     ]
 
+    @api.constrains("backend_id", "model", "res_id")
+    def _check_record_company(self):
+        """A backend binds records of its own company (or of none, like shared
+        contacts): the sync, which runs with superuser rights, must never write
+        another company's record."""
+        for model, bindings in self.sudo().grouped("model").items():
+            records = bindings.env[model].browse(bindings.mapped("res_id")).exists()
+            for binding in bindings:
+                record = records.browse(binding.res_id) & records
+                if record and not binding.backend_id._owns(record):
+                    raise ValidationError(
+                        _(
+                            "%(record)s belongs to %(company)s: backend "
+                            "%(backend)s of %(backend_company)s cannot bind it.",
+                            record=record.display_name,
+                            company=record.company_id.name,
+                            backend=binding.backend_id.name,
+                            backend_company=binding.backend_id.company_id.name,
+                        )
+                    )
+
     @api.depends("model", "res_id")
     def _compute_record_name(self):
         for binding in self:
@@ -106,7 +128,7 @@ class IntegrationBinding(models.Model):
             ]
         )
         for backend, backend_bindings in bindings.grouped("backend_id").items():
-            backend.with_delay(
+            backend._in_company().with_delay(
                 channel="root.integration.sync", identity_key=identity_exact
             )._push_job(backend_bindings)
 

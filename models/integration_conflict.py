@@ -52,12 +52,13 @@ class IntegrationConflict(models.Model):
     resolution = fields.Selection(RESOLUTIONS, tracking=True)
 
     def _compute_name(self):
-        # A related selection's values are a function until described.
-        labels = self._fields["model"]._description_selection(self.env)
+        # A related selection's values come from its target field, through a
+        # function: _description_selection resolves them.
+        labels = dict(self._fields["model"]._description_selection(self.env))
         for conflict in self:
             conflict.name = _(
                 "%(model)s %(external_id)s",
-                model=dict(labels).get(conflict.model),
+                model=labels.get(conflict.model),
                 external_id=conflict.external_id,
             )
 

@@ -206,6 +206,8 @@ class IntegrationDelivery(models.Model):
     _name = "integration.delivery"
     _description = "Integration Webhook Delivery"
     _order = "id desc"
+    # An event goes to the endpoints of its company (or of every company) only.
+    _check_company_auto = True
 
     event_id = fields.Many2one(
         "integration.event", required=True, ondelete="cascade", readonly=True
@@ -216,6 +218,7 @@ class IntegrationDelivery(models.Model):
         ondelete="cascade",
         index=True,
         readonly=True,
+        check_company=True,
     )
     # Precomputed: part of the INSERT, not an UPDATE after it (emit is hot).
     event_type_id = fields.Many2one(

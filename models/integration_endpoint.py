@@ -275,8 +275,9 @@ class IntegrationEndpoint(models.Model):
         if SUBSCRIPTION_FIELDS & set(vals):
             self.env.registry.clear_cache()  # _subscribed_ids
         if vals.get("state") == ENDPOINT_ACTIVE:
-            # Deliveries kept while paused or disabled go out now.
-            self.env["integration.delivery"].search(
+            # Deliveries kept while paused or disabled go out now, those of
+            # every company (a shared endpoint sends for all of them).
+            self.env["integration.delivery"].sudo().search(
                 [("endpoint_id", "in", self.ids), ("state", "=", DELIVERY_PENDING)]
             )._enqueue()
         return result
@@ -458,7 +459,10 @@ class IntegrationEndpoint(models.Model):
         """Send a ``ping`` event to this endpoint now and show how it went."""
         self.ensure_one()
         event = self.env["integration.event"]._create_event(
-            "ping", {"endpoint": self.name}, endpoints=self
+            "ping",
+            {"endpoint": self.name},
+            endpoints=self,
+            company=self.company_id or None,
         )
         delivery = event.delivery_ids
         delivery._send()

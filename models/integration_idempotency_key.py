@@ -9,6 +9,8 @@ from odoo import models
 
 STATE_PROCESSING = "processing"
 STATE_COMPLETED = "completed"
+# Scope prefix of the keys of inbound webhooks, followed by the source id.
+INBOUND_SCOPE = "inbound:"
 
 # Claims a key: the unique (scope, key) constraint is the arbiter, whoever inserts
 # first wins; the others see no row returned and read the winner's. An expired
@@ -66,6 +68,15 @@ class IntegrationIdempotencyKey(models.Model):
     response_body = fields.Text(readonly=True)
     response_headers = fields.Text(readonly=True, help="JSON object")
     expires_at = fields.Datetime(required=True, readonly=True, index=True)
+    # Not stored: keys are claimed by one plain INSERT on every delivery, and
+    # the scope already says whose a key is (record rules search through it).
+    company_id = fields.Many2one(
+        "res.company",
+        compute="_compute_company_id",
+        search="_search_company_id",
+        help="The company of the inbound source of the key; empty for REST API "
+        "keys, which belong to their user.",
+    )
 
     _sql_constraints = [
         (
@@ -74,6 +85,40 @@ class IntegrationIdempotencyKey(models.Model):
             "An idempotency key is claimed once.",
         ),
     ]
+
+    @api.depends("scope")
+    def _compute_company_id(self):
+        sources = self._scope_sources()
+        for claim in self:
+            claim.company_id = sources.get(claim.scope, self.env["res.company"])
+
+    def _search_company_id(self, operator, value):
+        """Keys of the inbound sources of the given companies (``in`` / ``=``);
+        ``False`` among them: the keys of no source (REST API keys)."""
+        if operator not in ("in", "="):
+            return NotImplemented
+        values = value if isinstance(value, list | tuple) else [value]
+        company_ids = [company_id for company_id in values if company_id]
+        sources = (
+            self.env["integration.inbound.source"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("company_id", "in", company_ids)])
+        )
+        domain = [("scope", "in", [f"{INBOUND_SCOPE}{s.id}" for s in sources])]
+        if len(company_ids) < len(values):
+            domain = ["|", ("scope", "not like", f"{INBOUND_SCOPE}%"), *domain]
+        return domain
+
+    def _scope_sources(self):
+        """``{scope: company}`` of the inbound scopes of these keys."""
+        ids = {
+            int(scope[len(INBOUND_SCOPE) :])
+            for scope in self.mapped("scope")
+            if scope.startswith(INBOUND_SCOPE) and scope[len(INBOUND_SCOPE) :].isdigit()
+        }
+        sources = self.env["integration.inbound.source"].sudo().browse(ids).exists()
+        return {f"{INBOUND_SCOPE}{s.id}": s.company_id for s in sources}
 
     @api.model
     def _claim(self, scope, key, request_hash, ttl_seconds):

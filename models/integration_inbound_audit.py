@@ -26,6 +26,50 @@ class IntegrationInboundAudit(models.Model):
     http_status = fields.Integer(string="HTTP Status", readonly=True)
     code = fields.Char(readonly=True, index=True)
     request_id = fields.Char(readonly=True, index=True)
+    # Not stored: a flood of refused requests writes these lines, and the slug
+    # names the source, whose company the line belongs to (record rules search
+    # through it).
+    company_id = fields.Many2one(
+        "res.company",
+        compute="_compute_company_id",
+        search="_search_company_id",
+        help="The company of the source at this slug; empty when no source has it.",
+    )
+
+    @api.depends("slug")
+    def _compute_company_id(self):
+        Source = self.env["integration.inbound.source"].sudo()
+        companies = {
+            source.slug: source.company_id
+            for source in Source.with_context(active_test=False).search(
+                [("slug", "in", list(set(self.mapped("slug"))))]
+            )
+        }
+        for line in self:
+            line.company_id = companies.get(line.slug, self.env["res.company"])
+
+    def _search_company_id(self, operator, value):
+        """Lines of the slugs of the sources of the given companies (``in`` /
+        ``=``); ``False`` among them: lines whose slug names no source."""
+        if operator not in ("in", "="):
+            return NotImplemented
+        values = value if isinstance(value, list | tuple) else [value]
+        company_ids = [company_id for company_id in values if company_id]
+        Source = (
+            self.env["integration.inbound.source"]
+            .sudo()
+            .with_context(active_test=False)
+        )
+        slugs = Source.search([("company_id", "in", company_ids)]).mapped("slug")
+        domain = [("slug", "in", slugs)]
+        if len(company_ids) < len(values):
+            unknown = [
+                "|",
+                ("slug", "=", False),
+                ("slug", "not in", Source.search([]).mapped("slug")),
+            ]
+            domain = ["|", *unknown, *domain]
+        return domain
 
     @api.model
     def _gc_older_than(self, moment):

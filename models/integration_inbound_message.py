@@ -261,8 +261,10 @@ class IntegrationInboundMessage(models.Model):
         """
         self.ensure_one()
         # The sender is not an Odoo user and a reprocess must behave like the
-        # first run, whoever queued it: handlers run with full rights.
+        # first run, whoever queued it: handlers run with full rights, in the
+        # company of the message's source.
         message = self.sudo()
+        message = message.with_company(message.company_id)
         try:
             # The savepoint undoes a failed handler's writes, and releases the
             # message's lock, without losing the job's own transaction.

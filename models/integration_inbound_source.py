@@ -21,6 +21,7 @@ from ..tools import transactions
 from .access import MANAGER
 from .access import USER
 from .access import requires_group
+from .integration_idempotency_key import INBOUND_SCOPE
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
@@ -102,7 +103,7 @@ class WebhookSource:
     @property
     def scope(self):
         """The idempotency key scope of the source's deliveries."""
-        return f"inbound:{self.id}"
+        return f"{INBOUND_SCOPE}{self.id}"
 
     def ip_allowed(self, address):
         """True when ``address`` may post to this source."""
@@ -429,7 +430,13 @@ class IntegrationInboundSource(models.Model):
         transactions.switch_to_read_committed(cr, self.env.registry)
         job_uuid = self.env.context.get("job_uuid")
         job = self.env["queue.job"].sudo().search([("uuid", "=", job_uuid)])
-        messages = self.env["integration.inbound.message"].sudo()
+        # Handlers run with full rights, in the source's company, whoever
+        # queued the job.
+        messages = (
+            self.env["integration.inbound.message"]
+            .sudo()
+            .with_company(self.sudo().company_id)
+        )
         deadline = time.monotonic() + PROCESSING_TIME_BUDGET
         # The messages queued when the job starts (its own among them: they
         # joined it while it was pending). Those arriving meanwhile join the next
