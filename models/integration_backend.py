@@ -22,6 +22,7 @@ from odoo.exceptions import ValidationError
 
 from ..tools import mapping
 from ..tools import merge
+from ..tools import redaction
 from ..tools import remote_client
 from ..tools.handlers import inbound_handler
 from .integration_binding import STATE_CONFLICT
@@ -176,8 +177,21 @@ class IntegrationBackend(models.Model):
     # Managers configure backends, so the URL is trusted as given: loopback and
     # private hosts are common for on-premise booking systems. The outbound
     # SSRF guard protects webhook endpoints, whose URLs are less controlled.
+    # The URLs may carry a credential (a tenant token in the path or query):
+    # managers read them whole, users and the chatter their redacted forms.
     base_url = fields.Char(
-        string="Base URL", required=True, tracking=True, help="e.g. https://pms.example"
+        string="Base URL",
+        required=True,
+        groups="integration_hub.group_integration_manager",
+        help="e.g. https://pms.example",
+    )
+    redacted_base_url = fields.Char(
+        string="Base URL (redacted)",
+        compute="_compute_redacted_urls",
+        store=True,
+        tracking=True,
+        help="Scheme, host and port of the base URL; the rest is for Integration "
+        "Managers only.",
     )
     auth_type = fields.Selection(
         AUTH_TYPES, string="Authentication", default=AUTH_NONE, required=True
@@ -192,7 +206,11 @@ class IntegrationBackend(models.Model):
     client_secret = fields.Char(groups="integration_hub.group_integration_manager")
     token_url = fields.Char(
         string="Token URL",
+        groups="integration_hub.group_integration_manager",
         help="OAuth2 token endpoint; defaults to <base URL>/oauth/token",
+    )
+    redacted_token_url = fields.Char(
+        string="Token URL (redacted)", compute="_compute_redacted_urls", store=True
     )
     access_token = fields.Char(
         copy=False, groups="integration_hub.group_integration_manager"
@@ -258,6 +276,13 @@ class IntegrationBackend(models.Model):
             backend.error_binding_count = errors.get(backend, 0)
             backend.conflict_count = conflicts.get(backend, 0)
 
+    @api.depends("base_url", "token_url")
+    def _compute_redacted_urls(self):
+        for backend in self:
+            urls = backend.sudo()
+            backend.redacted_base_url = redaction.redact_url(urls.base_url)
+            backend.redacted_token_url = redaction.redact_url(urls.token_url)
+
     @api.constrains("page_size", "timeout", "rate_limit", "sync_interval")
     def _check_numbers(self):
         for backend in self:
@@ -281,7 +306,19 @@ class IntegrationBackend(models.Model):
     # -- talking to the remote --------------------------------------------------
 
     def _url(self, path):
-        return f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
+        # Users resync too: the URL is read for them, never shown to them.
+        return f"{self.sudo().base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    def _redact_error(self, error):
+        """``error`` with the backend's URLs redacted from its message: sync
+        errors are stored (runs, bindings, inbound messages) and shown where
+        every Integration User reads them."""
+        backend = self.sudo()
+        error.args = (
+            redaction.redact_text(str(error), [backend.base_url, backend.token_url]),
+            *error.args[1:],
+        )
+        return error
 
     def _oauth_token(self, force=False):
         """Return a valid OAuth2 token, fetching and storing one when needed.
@@ -347,16 +384,19 @@ class IntegrationBackend(models.Model):
                 )
         url = self._url(path)
         try:
-            return remote_client.request(
-                method, url, self._auth_headers(), self.timeout, params, document
-            )
-        except remote_client.RemoteAuthError:
-            if self.auth_type != AUTH_OAUTH2:
-                raise
-            headers = self._auth_headers(force_token=True)
-            return remote_client.request(
-                method, url, headers, self.timeout, params, document
-            )
+            try:
+                return remote_client.request(
+                    method, url, self._auth_headers(), self.timeout, params, document
+                )
+            except remote_client.RemoteAuthError:
+                if self.auth_type != AUTH_OAUTH2:
+                    raise
+                headers = self._auth_headers(force_token=True)
+                return remote_client.request(
+                    method, url, headers, self.timeout, params, document
+                )
+        except remote_client.RemoteError as error:
+            raise self._redact_error(error) from None
 
     def action_test_connection(self):
         """Read one booking from the remote and tell how many there are."""

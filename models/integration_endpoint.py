@@ -13,6 +13,7 @@ from odoo.exceptions import ValidationError
 
 from ..tools import backoff
 from ..tools import netguard
+from ..tools import redaction
 from ..tools import signatures
 from .integration_delivery import DELIVERY_DEAD
 from .integration_delivery import DELIVERY_DELIVERED
@@ -60,7 +61,22 @@ class IntegrationEndpoint(models.Model):
     _order = "name, id"
 
     name = fields.Char(required=True, tracking=True)
-    url = fields.Char(string="URL", required=True, tracking=True)
+    # The URL may carry a credential (a token in its query, a secret path):
+    # managers read it whole, everyone else (and the chatter, which tracks the
+    # redacted form) sees where it goes, not how it gets in.
+    url = fields.Char(
+        string="URL",
+        required=True,
+        groups="integration_hub.group_integration_manager",
+    )
+    redacted_url = fields.Char(
+        string="URL (redacted)",
+        compute="_compute_redacted_url",
+        store=True,
+        tracking=True,
+        help="Scheme, host and port of the URL; its path, query values and user "
+        "information are for Integration Managers only.",
+    )
     state = fields.Selection(
         ENDPOINT_STATES,
         required=True,
@@ -180,14 +196,24 @@ class IntegrationEndpoint(models.Model):
             endpoint.avg_ms_24h = stats["avg_ms"] or 0.0
             endpoint.p95_ms_24h = stats["p95_ms"] or 0.0
 
+    @api.depends("url")
+    def _compute_redacted_url(self):
+        for endpoint in self:
+            endpoint.redacted_url = redaction.redact_url(endpoint.sudo().url)
+
     @api.constrains("url")
     def _check_url(self):
         for endpoint in self:
             try:
                 endpoint._check_target()
             except ValueError as error:
+                # Error messages end up in logs and notifications: no URL whole.
                 raise ValidationError(
-                    _("Endpoint %(name)s: %(error)s", name=endpoint.name, error=error)
+                    _(
+                        "Endpoint %(name)s: %(error)s",
+                        name=endpoint.name,
+                        error=redaction.redact_text(str(error), [endpoint.sudo().url]),
+                    )
                 ) from None
 
     @api.constrains("retry_schedule")
