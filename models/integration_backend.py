@@ -189,6 +189,9 @@ class IntegrationBackend(models.Model):
         string="Base URL (redacted)",
         compute="_compute_redacted_urls",
         store=True,
+        # Computed with the INSERT: a first computation at commit would be
+        # tracked as a change from nothing.
+        precompute=True,
         tracking=True,
         help="Scheme, host and port of the base URL; the rest is for Integration "
         "Managers only.",
@@ -210,7 +213,10 @@ class IntegrationBackend(models.Model):
         help="OAuth2 token endpoint; defaults to <base URL>/oauth/token",
     )
     redacted_token_url = fields.Char(
-        string="Token URL (redacted)", compute="_compute_redacted_urls", store=True
+        string="Token URL (redacted)",
+        compute="_compute_redacted_urls",
+        store=True,
+        precompute=True,
     )
     access_token = fields.Char(
         copy=False, groups="integration_hub.group_integration_manager"

@@ -73,6 +73,9 @@ class IntegrationEndpoint(models.Model):
         string="URL (redacted)",
         compute="_compute_redacted_url",
         store=True,
+        # Computed with the INSERT: a first computation at commit would be
+        # tracked as a change from nothing.
+        precompute=True,
         tracking=True,
         help="Scheme, host and port of the URL; its path, query values and user "
         "information are for Integration Managers only.",

@@ -82,7 +82,9 @@ class TestSecretsStaySecret(OutboundMixin, HttpCase):
 
     def chatter_text(self, record):
         """Every message body and tracked value of ``record``'s chatter."""
-        # Tracking messages are written when the transaction commits.
+        # Tracking messages are written when the transaction commits, after
+        # the pending computations.
+        self.env.flush_all()
         self.env.cr.precommit.run()
         record.invalidate_recordset(["message_ids"])
         return " ".join(
@@ -170,12 +172,11 @@ class TestSecretsStaySecret(OutboundMixin, HttpCase):
     # URLs ----------------------------------------------------------------------
 
     def test_endpoint_url_redacted_for_users_whole_for_managers(self):
-        url = f"http://127.0.0.1:{closed_port()}/in/{MARK}-path?token={MARK}-token"
+        origin = f"http://127.0.0.1:{closed_port()}"
+        url = f"{origin}/in/{MARK}-path?token={MARK}-token"
         endpoint = self._new_endpoint(url)
-        [shown] = self.read_as(self.user.login, endpoint, ["redacted_url", "name"])
-        self.assertEqual(
-            shown["redacted_url"], f"{url.split('/in/')[0]}/…?token=…", shown
-        )
+        [shown] = self.read_as(self.user.login, endpoint, ["redacted_url"])
+        self.assertEqual(shown["redacted_url"], f"{origin}/…?token=…")
         self.assertRefusedToUser(endpoint, ["url"])
         [own] = self.read_as(self.manager.login, endpoint, ["url"])
         self.assertEqual(own["url"], url)
@@ -204,6 +205,11 @@ class TestSecretsStaySecret(OutboundMixin, HttpCase):
         )
         text = self.chatter_text(endpoint)
         self.assertNotIn(MARK, text)
+        self.assertEqual(
+            endpoint.message_ids.tracking_value_ids.mapped("old_value_char"),
+            ["http://127.0.0.1:9/…"],
+            "one change tracked, none at creation",
+        )
         self.assertIn("http://127.0.0.1:10/…?key=…", text)
         self.assertIn("http://127.0.0.1:9/…", text)
 
@@ -251,6 +257,7 @@ class TestSecretsStaySecret(OutboundMixin, HttpCase):
 
     def test_backend_urls_and_sync_errors_redacted(self):
         with ReferenceServer(bookings=2, guests=1, api_key="k") as remote:
+            origin = remote.url
             backend = self.env["integration.backend"].create(
                 {
                     "name": "Tenant PMS",
@@ -273,9 +280,10 @@ class TestSecretsStaySecret(OutboundMixin, HttpCase):
             self.assertRefusedToUser(backend, ["token_url"])
             [own] = self.read_as(self.manager.login, backend, ["base_url"])
             self.assertEqual(own["base_url"], f"{remote.url}/tenant/{MARK}-tenant")
-            # The token URL answers 404 and quotes its path: the message does not.
-            with self.assertRaisesRegex(UserError, "HTTP 404") as caught:
+            # The token URL is refused: the message says where, not how.
+            with self.assertRaisesRegex(UserError, "HTTP 401") as caught:
                 backend.action_test_connection()
+            self.assertIn(f"POST {remote.url}/…?key=…", str(caught.exception))
             self.assertNotIn(MARK, str(caught.exception))
             # A sync's errors are stored where users read them.
             backend.write({"auth_type": "api_key", "api_key": "k"})
@@ -286,7 +294,7 @@ class TestSecretsStaySecret(OutboundMixin, HttpCase):
             [errors] = self.read_as(self.user.login, run, ["page_errors"])
             self.assertIn("HTTP 404", errors["page_errors"])
             self.assertNotIn(MARK, errors["page_errors"])
-        backend.write({"base_url": f"{remote.url}/tenant/{MARK}-moved"})
+        backend.write({"base_url": f"{origin}/tenant/{MARK}-moved"})
         self.assertNotIn(MARK, self.chatter_text(backend))
 
     # Demo data -----------------------------------------------------------------
