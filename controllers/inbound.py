@@ -20,10 +20,10 @@ from odoo import http
 from odoo.http import request
 
 from ..models.integration_idempotency_key import STATE_COMPLETED
-from ..models.integration_inbound_message import mask_headers
 from ..models.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
 from ..tools import signatures
 from ..tools import transactions
+from ..tools.redaction import mask_headers
 from .common import REPLAY_HEADER
 from .common import error_response
 from .common import new_request_id

@@ -16,7 +16,7 @@ from odoo.http import request
 from .common import error_response
 from .common import new_request_id
 
-TOKEN_PARAM = "integration_hub.metrics_token"
+TOKEN_PARAM = "integration_hub.metrics_token"  # nosec B105  # a parameter name
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="integration_hub metrics"'}
 
 

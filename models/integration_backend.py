@@ -22,6 +22,7 @@ from odoo.exceptions import ValidationError
 
 from ..tools import mapping
 from ..tools import merge
+from ..tools import redaction
 from ..tools import remote_client
 from ..tools.handlers import inbound_handler
 from .access import MANAGER
@@ -185,9 +186,25 @@ class IntegrationBackend(models.Model):
     )
     # Checked by the outbound URL guard like webhook URLs, when saved and when
     # sent: an on-premise booking system on a private network is allow-listed
-    # in integration_hub.allowed_networks.
+    # in integration_hub.allowed_networks. The URLs may carry a credential (a
+    # tenant token in the path or query): managers read them whole, users and
+    # the chatter their redacted forms.
     base_url = fields.Char(
-        string="Base URL", required=True, tracking=True, help="e.g. https://pms.example"
+        string="Base URL",
+        required=True,
+        groups="integration_hub.group_integration_manager",
+        help="e.g. https://pms.example",
+    )
+    redacted_base_url = fields.Char(
+        string="Base URL (redacted)",
+        compute="_compute_redacted_urls",
+        store=True,
+        # Computed with the INSERT: a first computation at commit would be
+        # tracked as a change from nothing.
+        precompute=True,
+        tracking=True,
+        help="Scheme, host and port of the base URL; the rest is for Integration "
+        "Managers only.",
     )
     auth_type = fields.Selection(
         AUTH_TYPES, string="Authentication", default=AUTH_NONE, required=True
@@ -202,7 +219,14 @@ class IntegrationBackend(models.Model):
     client_secret = fields.Char(groups="integration_hub.group_integration_manager")
     token_url = fields.Char(
         string="Token URL",
+        groups="integration_hub.group_integration_manager",
         help="OAuth2 token endpoint; defaults to <base URL>/oauth/token",
+    )
+    redacted_token_url = fields.Char(
+        string="Token URL (redacted)",
+        compute="_compute_redacted_urls",
+        store=True,
+        precompute=True,
     )
     access_token = fields.Char(
         copy=False, groups="integration_hub.group_integration_manager"
@@ -269,6 +293,13 @@ class IntegrationBackend(models.Model):
             backend.error_binding_count = errors.get(backend, 0)
             backend.conflict_count = conflicts.get(backend, 0)
 
+    @api.depends("base_url", "token_url")
+    def _compute_redacted_urls(self):
+        for backend in self:
+            urls = backend.sudo()
+            backend.redacted_base_url = redaction.redact_url(urls.base_url)
+            backend.redacted_token_url = redaction.redact_url(urls.token_url)
+
     @api.constrains("page_size", "timeout", "rate_limit", "sync_interval")
     def _check_numbers(self):
         for backend in self:
@@ -305,7 +336,19 @@ class IntegrationBackend(models.Model):
     # -- talking to the remote --------------------------------------------------
 
     def _url(self, path):
-        return f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
+        # Users resync too: the URL is read for them, never shown to them.
+        return f"{self.sudo().base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    def _redact_error(self, error):
+        """``error`` with the backend's URLs redacted from its message: sync
+        errors are stored (runs, bindings, inbound messages) and shown where
+        every Integration User reads them."""
+        backend = self.sudo()
+        error.args = (
+            redaction.redact_text(str(error), [backend.base_url, backend.token_url]),
+            *error.args[1:],
+        )
+        return error
 
     def _oauth_token(self, force=False):
         """Return a valid OAuth2 token, fetching and storing one when needed.
@@ -375,22 +418,25 @@ class IntegrationBackend(models.Model):
         # host's addresses may have changed since the URL was saved.
         guard = self.env["integration.outbound.guard"]._vet_url
         try:
-            return remote_client.request(
-                method,
-                url,
-                self._auth_headers(),
-                self.timeout,
-                params,
-                document,
-                guard=guard,
-            )
-        except remote_client.RemoteAuthError:
-            if self.auth_type != AUTH_OAUTH2:
-                raise
-            headers = self._auth_headers(force_token=True)
-            return remote_client.request(
-                method, url, headers, self.timeout, params, document, guard=guard
-            )
+            try:
+                return remote_client.request(
+                    method,
+                    url,
+                    self._auth_headers(),
+                    self.timeout,
+                    params,
+                    document,
+                    guard=guard,
+                )
+            except remote_client.RemoteAuthError:
+                if self.auth_type != AUTH_OAUTH2:
+                    raise
+                headers = self._auth_headers(force_token=True)
+                return remote_client.request(
+                    method, url, headers, self.timeout, params, document, guard=guard
+                )
+        except remote_client.RemoteError as error:
+            raise self._redact_error(error) from None
 
     @requires_group(MANAGER)
     def action_test_connection(self):

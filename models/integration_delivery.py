@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 import logging
-import re
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ from odoo.tools.sql import create_index
 from ..tools import backoff
 from ..tools import circuit as circuit_logic
 from ..tools import pinned_http
+from ..tools import redaction
 from ..tools import signatures
 from .access import MANAGER
 from .access import USER
@@ -55,10 +55,6 @@ LEFT_BEHIND_GRACE = timedelta(minutes=2)
 LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 # Error class of an attempt refused before sending (unsafe target).
 ERROR_UNSAFE_URL = "UnsafeURL"
-# Header names (lower case) whose values are masked in the stored request headers.
-SIGNATURE_HEADERS = ("webhook-signature", "x-webhook-signature")
-SENSITIVE_WORDS = ("authorization", "token", "secret", "key", "cookie", "password")
-MASK = "********"
 # Columns written by _store_attempts, in the order of its tuples.
 ATTEMPT_COLUMNS = (
     "delivery_id",
@@ -76,8 +72,6 @@ ATTEMPT_COLUMNS = (
 AUDIT_COLUMNS = ("create_date", "create_uid", "write_date", "write_uid")
 # Most requests handed to the endpoint's thread pool at once.
 MAX_WAVE = 64
-# One signature in a signature header: "v1,<base64>" or "sha256=<hex>".
-_SIGNATURE_RE = re.compile(r"(v1,|sha256=)[^\s,]+")
 PRECOMMIT_KEY = "integration_hub.deliveries_to_enqueue"
 # What a delivery is: changing these re-targets it (managers only).
 TARGET_FIELDS = frozenset(("event_id", "endpoint_id"))
@@ -182,19 +176,6 @@ def _post(session, url, timeout, body, headers):
     )
 
 
-def _masked(headers):
-    """Headers as stored on the attempt: signatures and credentials masked."""
-    masked = {}
-    for name, value in headers.items():
-        lowered = name.lower()
-        if lowered in SIGNATURE_HEADERS:
-            value = _SIGNATURE_RE.sub(r"\1" + MASK, value)
-        elif any(word in lowered for word in SENSITIVE_WORDS):
-            value = MASK
-        masked[name] = value
-    return masked
-
-
 class IntegrationDelivery(models.Model):
     """One event to send to one endpoint, and where that stands.
 
@@ -251,7 +232,7 @@ class IntegrationDelivery(models.Model):
     payload = fields.Text(related="event_id.payload")
     request_headers = fields.Text(
         compute="_compute_request_headers",
-        help="Headers of the last attempt, signatures and credentials masked.",
+        help="Headers of the last attempt; only known-safe values in clear.",
     )
 
     def init(self):
@@ -495,13 +476,28 @@ class IntegrationDelivery(models.Model):
         return body, headers
 
     def _record_results(self, endpoint, results):
-        """Store an attempt per result and move each delivery on."""
+        """Store an attempt per result and move each delivery on.
+
+        What is stored is read by every Integration User: the headers are
+        masked (custom header values are the managers' alone) and the texts
+        are cleaned of the endpoint's URL, which may hold a credential.
+        """
         if not results:
             return
         schedule = backoff.parse_schedule(endpoint.retry_schedule)
+        urls = (endpoint.sudo().url,)
+        custom_names = {
+            name.lower() for name in endpoint.sudo()._parsed_custom_headers()
+        }
         attempts, updates = [], []
         gone_status = None
         for delivery, (headers, result) in results.items():
+            result = result._replace(
+                error_message=redaction.redact_text(result.error_message, urls),
+                response_body=redaction.redact_text(
+                    result.response_body, urls, any_url=False
+                ),
+            )
             attempt_number = delivery.attempt_count + 1
             attempts.append(
                 (
@@ -515,7 +511,11 @@ class IntegrationDelivery(models.Model):
                     result.error_class,
                     result.error_message,
                     result.response_body,
-                    json.dumps(_masked(headers), indent=1, sort_keys=True),
+                    json.dumps(
+                        redaction.mask_headers(headers, custom_names),
+                        indent=1,
+                        sort_keys=True,
+                    ),
                 )
             )
             state, next_attempt_at, delivered_at = (
@@ -562,7 +562,11 @@ class IntegrationDelivery(models.Model):
         )._enqueue()
 
     def _record_refusal(self, now, message):
-        """The URL guard refused the target at send time: fail without sending."""
+        """The URL guard refused the target at send time: fail without sending.
+
+        The guard's reason may quote the URL: users read it redacted.
+        """
+        message = redaction.redact_text(message, self.endpoint_id.sudo().mapped("url"))
         error = f"{ERROR_UNSAFE_URL}: {message}"[:250]
         self._store_attempts(
             [

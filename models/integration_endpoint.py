@@ -12,6 +12,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import ValidationError
 
 from ..tools import backoff
+from ..tools import redaction
 from ..tools import signatures
 from .access import MANAGER
 from .access import USER
@@ -62,7 +63,25 @@ class IntegrationEndpoint(models.Model):
     _order = "name, id"
 
     name = fields.Char(required=True, tracking=True)
-    url = fields.Char(string="URL", required=True, tracking=True)
+    # The URL may carry a credential (a token in its query, a secret path):
+    # managers read it whole, everyone else (and the chatter, which tracks the
+    # redacted form) sees where it goes, not how it gets in.
+    url = fields.Char(
+        string="URL",
+        required=True,
+        groups="integration_hub.group_integration_manager",
+    )
+    redacted_url = fields.Char(
+        string="URL (redacted)",
+        compute="_compute_redacted_url",
+        store=True,
+        # Computed with the INSERT: a first computation at commit would be
+        # tracked as a change from nothing.
+        precompute=True,
+        tracking=True,
+        help="Scheme, host and port of the URL; its path, query values and user "
+        "information are for Integration Managers only.",
+    )
     state = fields.Selection(
         ENDPOINT_STATES,
         required=True,
@@ -182,14 +201,24 @@ class IntegrationEndpoint(models.Model):
             endpoint.avg_ms_24h = stats["avg_ms"] or 0.0
             endpoint.p95_ms_24h = stats["p95_ms"] or 0.0
 
+    @api.depends("url")
+    def _compute_redacted_url(self):
+        for endpoint in self:
+            endpoint.redacted_url = redaction.redact_url(endpoint.sudo().url)
+
     @api.constrains("url")
     def _check_url(self):
         for endpoint in self:
             try:
                 endpoint._check_target()
             except ValueError as error:
+                # Error messages end up in logs and notifications: no URL whole.
                 raise ValidationError(
-                    _("Endpoint %(name)s: %(error)s", name=endpoint.name, error=error)
+                    _(
+                        "Endpoint %(name)s: %(error)s",
+                        name=endpoint.name,
+                        error=redaction.redact_text(str(error), [endpoint.sudo().url]),
+                    )
                 ) from None
 
     @api.constrains("retry_schedule")
@@ -340,7 +369,7 @@ class IntegrationEndpoint(models.Model):
         points into a network that is not allow-listed) and return the
         ``netguard.Target`` that deliveries connect to."""
         self.ensure_one()
-        return self.env["integration.outbound.guard"]._vet_url(self.url)
+        return self.env["integration.outbound.guard"]._vet_url(self.sudo().url)
 
     def _signing_secrets(self, now):
         """The secrets that sign a delivery at ``now``: current first, then the

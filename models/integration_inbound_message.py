@@ -1,6 +1,5 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import functools
 import json
 import logging
 from datetime import timedelta
@@ -40,18 +39,6 @@ LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 STRANDED_AFTER = timedelta(minutes=10)
 AUDIT_RETENTION_PARAM = "integration_hub.inbound_audit_retention_days"
 DEFAULT_AUDIT_RETENTION_DAYS = 30
-# Header names whose values are credentials or signatures: stored masked.
-SECRET_HEADER_MARKERS = (
-    "signature",
-    "hmac",
-    "authorization",
-    "cookie",
-    "token",
-    "secret",
-    "api-key",
-    "apikey",
-)
-MASK = "***"
 # Stands for the message's id in the answer to a delivery, until the id is drawn.
 ANSWER_ID_MARK = "@message_id@"
 ANSWER_TEMPLATE = json.dumps(
@@ -73,7 +60,7 @@ _CLAIM_VALUES = f"""
            replace({_ANSWER}, {_ANSWER_ID_MARK}, new.id::text), '{{}}',
            %(now)s::timestamp
       FROM new
-"""
+"""  # nosec B608  # constants composed, values passed as parameters
 STORE_DELIVERY_QUERY = f"""
     WITH new AS (
         SELECT nextval('integration_inbound_message_id_seq') AS id
@@ -93,26 +80,11 @@ STORE_DELIVERY_QUERY = f"""
     )
     SELECT message.id, message.job_id, claim.response_body
       FROM message, claim
-"""
+"""  # nosec B608  # constants composed, values passed as parameters
 # Idempotent: run again, it finds the key claimed.
 STORE_DELIVERY = prepared.Statement(
     "integration_hub_store_delivery", STORE_DELIVERY_QUERY, idempotent=True
 )
-
-
-def mask_headers(headers):
-    """``headers`` as a dictionary, with credential and signature values masked;
-    the names are title-cased, as HTTP/1.1 requests usually show them."""
-    return {
-        name.title(): MASK if _is_secret_header(name) else value
-        for name, value in headers.items()
-    }
-
-
-@functools.lru_cache(maxsize=512)
-def _is_secret_header(name):
-    name = name.lower()
-    return any(marker in name for marker in SECRET_HEADER_MARKERS)
 
 
 class IntegrationInboundMessage(models.Model):
@@ -150,7 +122,9 @@ class IntegrationInboundMessage(models.Model):
     idempotency_key = fields.Char(readonly=True)
     request_id = fields.Char(readonly=True)
     remote_addr = fields.Char(string="IP Address", readonly=True)
-    headers = fields.Text(readonly=True, help="JSON, signatures and tokens masked")
+    headers = fields.Text(
+        readonly=True, help="JSON; only known-safe header values in clear."
+    )
     body = fields.Text(readonly=True)
     state = fields.Selection(
         [

@@ -4,6 +4,7 @@ from odoo import _
 from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .access import USER
 from .access import requires_group
@@ -86,20 +87,31 @@ class IntegrationSyncRun(models.Model):
         """
         self.ensure_one()
         # Counters of a new run are NULL until the first page adds to them.
-        assignments = ", ".join(
-            f"{name} = COALESCE({name}, 0) + %s" for name in COUNTERS
+        assignments = SQL(", ").join(
+            SQL(
+                "%s = COALESCE(%s, 0) + %s",
+                SQL.identifier(name),
+                SQL.identifier(name),
+                int(counts.get(name, 0)),
+            )
+            for name in COUNTERS
         )
-        params = [int(counts.get(name, 0)) for name in COUNTERS]
         # GREATEST ignores NULL, so the first page's stamp is taken as is; the
         # ISO stamps of one remote sort as text.
         self.env.cr.execute(
-            f"""UPDATE integration_sync_run
-                   SET {assignments},
-                       max_remote_updated_at = GREATEST(max_remote_updated_at, %s),
-                       page_errors = CASE WHEN %s IS NULL THEN page_errors
-                           ELSE COALESCE(page_errors || E'\\n', '') || %s END
-                 WHERE id = %s""",
-            [*params, max_stamp, page_error, page_error, self.id],
+            SQL(
+                """UPDATE integration_sync_run
+                      SET %s,
+                          max_remote_updated_at = GREATEST(max_remote_updated_at, %s),
+                          page_errors = CASE WHEN %s IS NULL THEN page_errors
+                              ELSE COALESCE(page_errors || E'\\n', '') || %s END
+                    WHERE id = %s""",
+                assignments,
+                max_stamp,
+                page_error,
+                page_error,
+                self.id,
+            )
         )
         self.invalidate_recordset()
 

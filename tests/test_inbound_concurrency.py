@@ -15,7 +15,7 @@ import json
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404  # starts the Odoo server under test
 import sys
 import threading
 import time
@@ -72,7 +72,8 @@ class TestInboundConcurrency(unittest.TestCase):
         self.source_id = self._create_source()
         log_path = self.hub.BUILD / "test-inbound-concurrency.log"
         with open(log_path, "w") as log:
-            self.server = subprocess.Popen(
+            # Our own command line (odoo-bin and its configuration), no shell.
+            self.server = subprocess.Popen(  # nosec B603
                 [str(c) for c in self.hub.odoo_cmd(self.python, conf)],
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -40,7 +40,7 @@ OUTBOUND_SCHEMES = (STANDARD_WEBHOOKS, HMAC_SHA256)
 
 DEFAULT_TOLERANCE = 300
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # nosec B105  # the format's prefix, not a secret
 
 # Header carrying the sender's unique delivery id, used as the idempotency key.
 # Stripe puts the event id in the body, so it has no such header.
