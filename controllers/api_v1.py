@@ -9,9 +9,11 @@ from odoo.http import request
 
 from ..models.integration_api import ApiRequest
 from ..tools import openapi
+from .common import client_address
 from .common import error_response
 from .common import json_response
 from .common import new_request_id
+from .common import read_body
 
 PREFIX = openapi.API_PREFIX
 READ_METHODS = ("GET", "HEAD")
@@ -41,8 +43,12 @@ class ApiV1Controller(http.Controller):
             record_id=record_id,
             query=httprequest.args.to_dict(),
             headers=httprequest.headers,
-            body=httprequest.get_data(cache=False),
+            # Read only once the client is authenticated, and only up to the
+            # configured size.
+            body=None,
             request_id=request_id,
+            client_address=client_address(httprequest),
+            read_body=read_body,
         )
         Api = request.env["integration.api"].sudo()
         response = Api._encode(

@@ -14,6 +14,7 @@ import json
 import secrets
 
 from odoo.http import request
+from odoo.tools import config
 
 DOCUMENTATION_PATH = "/api/v1/docs"
 # Set on the stored answer replayed to a request that repeats an idempotency key.
@@ -78,3 +79,42 @@ def error_response(status, code, message, details=None, headers=None, request_id
         headers=headers,
         request_id=request_id,
     )
+
+
+def client_address(httprequest=None):
+    """The address of the client of the current request (or of
+    ``httprequest``): the one address every allow-list, per-address limit and
+    log of the module uses.
+
+    The TCP peer, unless Odoo runs with ``proxy_mode``: then the last
+    ``X-Forwarded-For`` entry, the one the proxy in front of Odoo appended (the
+    entries before it are whatever the client sent). Odoo itself applies this
+    (Werkzeug's ``ProxyFix``) only to requests that also carry
+    ``X-Forwarded-Host``; for the others it is done here, so a proxy that does
+    not send that header does not make every client look like the proxy.
+    Without ``proxy_mode`` the header is ignored: anyone can send it. With it,
+    Odoo must be reachable only through the proxy, which must set the header.
+    """
+    httprequest = httprequest or request.httprequest
+    environ = httprequest.environ
+    if config["proxy_mode"] and "werkzeug.proxy_fix.orig" not in environ:
+        hops = environ.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if hops[-1].strip():
+            return hops[-1].strip()
+    return httprequest.remote_addr
+
+
+def read_body(limit):
+    """The raw body of the current request, or None when it is longer than
+    ``limit`` bytes.
+
+    A declared length over the limit is refused before anything is read; a
+    body without one (chunked) is read up to ``limit + 1`` bytes at most.
+    """
+    httprequest = request.httprequest
+    if (httprequest.content_length or 0) > limit:
+        return None
+    # Odoo's request wrapper exposes only get_data(), which reads everything;
+    # the Werkzeug request it wraps has the stream.
+    body = httprequest._HTTPRequest__wrapped.stream.read(limit + 1)
+    return body if len(body) <= limit else None

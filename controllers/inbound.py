@@ -6,7 +6,12 @@ Nothing of the business runs here: a delivery is accepted (``202``) once its
 idempotency key is claimed, the delivery stored and linked to its processing job,
 all by one statement committed on its own (the first delivery of a burst also
 queues the job, committed before the answer is sent). A refused request is
-answered with the error envelope and leaves one audit line, nothing else.
+answered with the error envelope and counted in the audit line of its source,
+refusal and minute, nothing else.
+
+The signature is checked before anything is counted: only verified requests
+use up the source's rate limit, and unverified ones are limited apart, per
+client address, so that forged traffic cannot lock the real sender out.
 """
 
 import hashlib
@@ -21,13 +26,16 @@ from odoo.http import request
 
 from ..models.integration_idempotency_key import STATE_COMPLETED
 from ..models.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
+from ..models.integration_rate_limit import address_scope
 from ..tools import signatures
 from ..tools import transactions
 from ..tools.redaction import mask_headers
 from .common import REPLAY_HEADER
+from .common import client_address
 from .common import error_response
 from .common import new_request_id
 from .common import raw_json_response
+from .common import read_body
 
 _logger = logging.getLogger(__name__)
 
@@ -36,6 +44,11 @@ _logger = logging.getLogger(__name__)
 IN_FLIGHT_WAIT = 5.0
 IN_FLIGHT_POLL = 0.05
 RETRY_LATER_SECONDS = 30
+# Refused unverified requests (forged or missing signature, address not
+# allowed, body too large) allowed per source, client address and minute
+# before that address gets 429 (system parameter, default below).
+UNVERIFIED_LIMIT_PARAM = "integration_hub.inbound_unverified_rate_limit"
+DEFAULT_UNVERIFIED_LIMIT = 60
 
 
 def request_headers(environ):
@@ -115,18 +128,19 @@ class InboundWebhookController(http.Controller):
                 "Webhooks are delivered with POST.",
                 {"Allow": "POST"},
             )
-        source = env["integration.inbound.source"]._webhook_source(slug)
-        body = self._read_body(
-            source.max_body_size if source else DEFAULT_MAX_BODY_SIZE
-        )
+        source = env["integration.inbound.source"]._webhook_sources().get(slug)
+        body = read_body(source.max_body_size if source else DEFAULT_MAX_BODY_SIZE)
         if not source:
             raise InboundRejection(
                 404, "source_not_found", f"No active inbound source {slug!r}."
             )
-        if not source.ip_allowed(httprequest.remote_addr):
-            raise InboundRejection(
-                403, "ip_not_allowed", "This address may not post to this source."
-            )
+        address = client_address(httprequest)
+        try:
+            delivery = self._verify(source, address, headers, body)
+        except InboundRejection as rejection:
+            raise self._unverified(env, source, address, rejection) from None
+        # Only verified requests count against the source's limit: a flood of
+        # forged ones cannot use up the real sender's.
         if source.rate_limit:
             allowed, reset_in = env["integration.rate.limit"]._hit_leased(
                 source.scope, source.rate_limit
@@ -138,19 +152,6 @@ class InboundWebhookController(http.Controller):
                     f"More than {source.rate_limit} requests per minute.",
                     {"Retry-After": str(max(reset_in, 1))},
                 )
-        try:
-            signatures.verify(
-                source.scheme,
-                source.verification_secrets(fields.Datetime.now()),
-                headers,
-                body,
-                int(time.time()),
-                source.tolerance,
-            )
-        except signatures.SignatureError as error:
-            raise InboundRejection(
-                error.http_status, error.code, error.message
-            ) from None
         mimetype = headers.get("content-type", "").partition(";")[0].strip().lower()
         if mimetype != "application/json" and not mimetype.endswith("+json"):
             raise InboundRejection(
@@ -163,7 +164,7 @@ class InboundWebhookController(http.Controller):
                 400, "malformed_json", f"The body is not JSON: {error}"
             ) from None
         body_hash = hashlib.sha256(body).hexdigest()
-        key = source.idempotency_key(headers, payload, body_hash)
+        key = source.idempotency_key(delivery, payload, body_hash)
         # The delivery is claimed, stored and committed by one statement.
         answer = env["integration.inbound.message"]._store_delivery(
             source.id,
@@ -176,7 +177,7 @@ class InboundWebhookController(http.Controller):
             {
                 "event_type": source.event_type(headers, payload),
                 "request_id": request_id,
-                "remote_addr": httprequest.remote_addr,
+                "remote_addr": address,
                 "headers": json.dumps(mask_headers(headers)),
                 "body": body.decode("utf-8", errors="replace"),
             },
@@ -193,22 +194,62 @@ class InboundWebhookController(http.Controller):
         return raw_json_response(answer, 202, request_id=request_id)
 
     @staticmethod
-    def _read_body(limit):
-        """The raw body, refused with 413 beyond ``limit`` bytes without reading
-        more than ``limit + 1`` of them."""
-        httprequest = request.httprequest
-        too_large = InboundRejection(
-            413, "payload_too_large", f"The body exceeds {limit} bytes."
+    def _verify(source, address, headers, body):
+        """The :class:`~..tools.signatures.VerifiedDelivery` of a request from
+        ``address`` that may post to ``source`` (``body`` None: over the size
+        limit); else the rejection.
+
+        Memory and CPU only: nothing here waits on the database.
+        """
+        if body is None:
+            raise InboundRejection(
+                413,
+                "payload_too_large",
+                f"The body exceeds {source.max_body_size} bytes.",
+            )
+        if not source.ip_allowed(address):
+            raise InboundRejection(
+                403, "ip_not_allowed", "This address may not post to this source."
+            )
+        try:
+            return signatures.verify(
+                source.scheme,
+                source.verification_secrets(fields.Datetime.now()),
+                headers,
+                body,
+                int(time.time()),
+                source.tolerance,
+            )
+        except signatures.SignatureError as error:
+            raise InboundRejection(
+                error.http_status, error.code, error.message
+            ) from None
+
+    @staticmethod
+    def _unverified(env, source, address, rejection):
+        """``rejection``, or 429 once ``address`` has been refused too often.
+
+        Unverified requests are limited per source and client address, apart
+        from the source's own limit: the real sender's requests still pass
+        while another address floods the source with forged ones. Past the
+        limit, the worker answers from memory until the minute ends.
+        """
+        key = f"inbound-unverified:{source.id}:{address_scope(address)}"
+        Limit = env["integration.rate.limit"]
+        reset_in = Limit._refusing(key)
+        if not reset_in:
+            limit = Limit._configured_limit(
+                UNVERIFIED_LIMIT_PARAM, DEFAULT_UNVERIFIED_LIMIT
+            )
+            allowed, reset_in = Limit._count_refusal(key, limit)
+            if allowed:
+                return rejection
+        return InboundRejection(
+            429,
+            "unverified_rate_limited",
+            "Too many unverified requests from this address; retry later.",
+            {"Retry-After": str(max(reset_in, 1))},
         )
-        if (httprequest.content_length or 0) > limit:
-            raise too_large
-        # Odoo's request wrapper exposes only get_data(), which reads everything
-        # (a chunked body has no length to check first); the Werkzeug request it
-        # wraps has the stream.
-        body = httprequest._HTTPRequest__wrapped.stream.read(limit + 1)
-        if len(body) > limit:
-            raise too_large
-        return body
 
     @staticmethod
     def _replay(env, claim, body_hash, request_id):
@@ -250,19 +291,19 @@ class InboundWebhookController(http.Controller):
 
     @staticmethod
     def _reject(env, slug, request_id, rejection):
-        """The error envelope for ``rejection``, and its audit line."""
+        """The error envelope for ``rejection``, counted in the audit line of
+        its source, code and minute."""
+        known = slug in env["integration.inbound.source"]._webhook_sources()
         try:
-            env["integration.inbound.audit"].create(
-                {
-                    "slug": (slug or "")[:64],
-                    "remote_addr": request.httprequest.remote_addr,
-                    "http_status": rejection.status,
-                    "code": rejection.code,
-                    "request_id": request_id,
-                }
+            env["integration.inbound.audit"]._record(
+                slug if known else "",
+                rejection.code,
+                rejection.status,
+                client_address(),
+                request_id,
             )
         except Exception:
-            _logger.exception("Audit line of request %s not written", request_id)
+            _logger.exception("Audit of request %s not recorded", request_id)
             env.cr.rollback()
         return error_response(
             rejection.status,

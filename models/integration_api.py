@@ -35,11 +35,22 @@ from .integration_booking import STATUS_CHECKED_IN
 from .integration_booking import STATUS_CONFIRMED
 from .integration_booking import STATUS_TENTATIVE
 from .integration_idempotency_key import STATE_COMPLETED
+from .integration_rate_limit import address_scope
 
 _logger = logging.getLogger(__name__)
 
 RATE_LIMIT_PARAM = "integration_hub.api_rate_limit"
 DEFAULT_RATE_LIMIT = 600
+# Requests without a valid key allowed per client address and minute, before
+# that address gets 429 (system parameter).
+UNAUTHENTICATED_LIMIT_PARAM = "integration_hub.api_unauthenticated_rate_limit"
+DEFAULT_UNAUTHENTICATED_LIMIT = 60
+# Largest request body accepted, in bytes (system parameter): larger ones get
+# 413 without being read.
+MAX_BODY_SIZE_PARAM = "integration_hub.api_max_body_size"
+DEFAULT_MAX_BODY_SIZE = 1024 * 1024
+# Methods whose request body is read (after authentication); others' is not.
+BODY_METHODS = ("POST", "PUT", "PATCH")
 RATE_WINDOW_SECONDS = 60
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 JSON_MEDIA_TYPES = ("application/json", "application/vnd.api+json")
@@ -59,13 +70,22 @@ MAPPING_DETAIL_CODES = {
 }
 
 ApiRequest = namedtuple(
-    "ApiRequest", "method path collection record_id query headers body request_id"
+    "ApiRequest",
+    "method path collection record_id query headers body request_id"
+    " client_address read_body",
+    defaults=(None, None),
 )
 ApiRequest.__doc__ = """One HTTP request, as the API needs it: ``query`` maps each
-parameter to its first value, ``headers`` is case-insensitive, ``body`` is bytes."""
+parameter to its first value, ``headers`` is case-insensitive, ``body`` is bytes,
+or None while unread: then ``read_body(limit)`` reads it once the client is
+authenticated (None when it is longer than ``limit`` bytes)."""
 ApiResponse = namedtuple("ApiResponse", "status body headers")
 ApiResponse.__doc__ = """An answer: ``body`` is JSON bytes or None, ``headers`` a
 dict."""
+
+
+class UnknownKeyError(Exception):
+    """An API key that no active user holds (raised, so nothing is cached)."""
 
 
 class ApiError(Exception):
@@ -111,6 +131,11 @@ def _attribute_of(column):
     return column or "data"
 
 
+def _unauthenticated_scope(address):
+    """The rate-limit key counting the failed authentications of ``address``."""
+    return f"api-unauthenticated:{address_scope(address)}"
+
+
 def _reject_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 
@@ -142,6 +167,7 @@ class IntegrationApi(models.AbstractModel):
             self._check_acceptable(req)
             user_api, key_digest = self._authenticate(req)
             rate_headers = user_api._rate_limit(key_digest)
+            req = self._with_body(req)
             response = user_api._serve(spec, req)
         except ApiError as error:
             response = self._error_response(error, req.request_id)
@@ -191,26 +217,21 @@ class IntegrationApi(models.AbstractModel):
     # ------------------------------------------------------------ auth, limits
 
     def _authenticate(self, req):
-        """Return ``(api as the key's user, key digest)`` or raise 401/403."""
+        """Return ``(api as the key's user, key digest)`` or raise 401/403 (429
+        for an address past its limit of failed authentications)."""
         scheme, _sep, key = req.headers.get("Authorization", "").partition(" ")
         key = key.strip()
-        challenge = {"WWW-Authenticate": 'Bearer realm="api"'}
         if scheme.lower() != "bearer" or not key:
-            raise ApiError(
-                401,
-                "unauthorized",
-                "Send an API key: Authorization: Bearer <key>.",
-                headers=challenge,
+            self._refuse_unauthenticated(
+                req, "Send an API key: Authorization: Bearer <key>."
             )
         digest = hashlib.sha256(key.encode()).hexdigest()
-        uid = self._key_uid(digest, key)
+        try:
+            uid = self._key_uid(digest, key, req.client_address)
+        except UnknownKeyError:
+            uid = None
         if not uid or not self._key_still_valid(uid, key[:INDEX_SIZE]):
-            raise ApiError(
-                401,
-                "unauthorized",
-                "Unknown, expired or revoked API key.",
-                headers=challenge,
-            )
+            self._refuse_unauthenticated(req, "Unknown, expired or revoked API key.")
         user_api = self.with_user(uid)
         if not user_api.env.user.has_group(USER_GROUP):
             raise ApiError(
@@ -218,19 +239,60 @@ class IntegrationApi(models.AbstractModel):
             )
         return user_api, digest
 
-    @tools.ormcache("digest")
-    def _key_uid(self, digest, key):
-        """The user id of API ``key`` (hashed as ``digest``), or None.
+    def _refuse_unauthenticated(self, req, message):
+        """Raise 401 with ``message``; 429 instead once the client's address has
+        failed to authenticate too often in the current minute.
 
-        Checking a key costs a PBKDF2 verification; it is done once per key and
-        process. Revocation and expiry are checked on every request by
-        :meth:`_key_still_valid`, so this cache never grants a dead key.
+        Only failures are counted, per address: a flood of wrong keys neither
+        limits the clients that hold a valid one nor grows anything but one
+        counter per address and minute.
         """
-        return (
+        key = _unauthenticated_scope(req.client_address)
+        Limit = self.env["integration.rate.limit"].sudo()
+        reset_in = Limit._refusing(key)
+        if not reset_in:
+            limit = Limit._configured_limit(
+                UNAUTHENTICATED_LIMIT_PARAM, DEFAULT_UNAUTHENTICATED_LIMIT
+            )
+            allowed, reset_in = Limit._count_refusal(key, limit)
+            if allowed:
+                raise ApiError(
+                    401,
+                    "unauthorized",
+                    message,
+                    headers={"WWW-Authenticate": 'Bearer realm="api"'},
+                )
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Too many requests without a valid API key from this address.",
+            headers={"Retry-After": str(max(reset_in, 1))},
+        )
+
+    @tools.ormcache("digest")
+    def _key_uid(self, digest, key, client_address=None):
+        """The user id of API ``key`` (hashed as ``digest``); raise
+        :class:`UnknownKeyError` when no active user holds it.
+
+        Checking a key costs a query and a PBKDF2 verification; it is done once
+        per key and process. Revocation and expiry are checked on every request
+        by :meth:`_key_still_valid`, so this cache never grants a dead key. An
+        unknown key raises rather than returning None: nothing is cached for it,
+        so made-up keys can neither fill the cache nor push the real ones out.
+        And an address this process already refuses (see
+        :meth:`_refuse_unauthenticated`) gets no verification at all.
+        """
+        scope = _unauthenticated_scope(client_address)
+        if self.env["integration.rate.limit"]._refusing(scope):
+            raise UnknownKeyError(digest)
+        uid = (
             self.env["res.users.apikeys"]
             .sudo()
             ._check_credentials(scope="rpc", key=key)
         )
+        if not uid:
+            raise UnknownKeyError(digest)
+        return uid
 
     def _key_still_valid(self, uid, index):
         # The key once verified still exists, has not expired and its user is active.
@@ -291,6 +353,19 @@ class IntegrationApi(models.AbstractModel):
                 headers=dict(headers, **{"Retry-After": str(max(reset_in, 1))}),
             )
         return headers
+
+    def _with_body(self, req):
+        """``req`` with its body read, for the methods that send one; 413 past
+        the configured size (see :func:`..controllers.common.read_body`)."""
+        if req.body is not None or not req.read_body or req.method not in BODY_METHODS:
+            return req
+        limit = self.env["integration.rate.limit"]._configured_limit(
+            MAX_BODY_SIZE_PARAM, DEFAULT_MAX_BODY_SIZE
+        )
+        body = req.read_body(limit)
+        if body is None:
+            raise ApiError(413, "payload_too_large", f"The body exceeds {limit} bytes.")
+        return req._replace(body=body)
 
     # ----------------------------------------------------------------- serving
 

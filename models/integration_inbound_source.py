@@ -86,7 +86,7 @@ def processing_identity(source_id):
 @dataclasses.dataclass(frozen=True, slots=True)
 class WebhookSource:
     """What a webhook request needs of its source, read once and kept per worker
-    (see :meth:`IntegrationInboundSource._webhook_source`): plain values, so a
+    (see :meth:`IntegrationInboundSource._webhook_sources`): plain values, so a
     request spends no time in the ORM for them."""
 
     id: int
@@ -137,23 +137,14 @@ class WebhookSource:
                     return payload[key]
         return ""
 
-    def idempotency_key(self, headers, payload, body_hash):
-        """The key deduplicating a delivery: the Standard Webhooks id, an
-        ``Idempotency-Key``, the provider's delivery id, else the body's SHA-256.
+    def idempotency_key(self, delivery, payload, body_hash):
+        """The key deduplicating a delivery, from what its signature covers only
+        (see :func:`..tools.signatures.idempotency_key`): an unsigned header such
+        as ``Idempotency-Key`` or ``X-GitHub-Delivery`` never feeds it.
 
-        Stripe sends its event id in the body rather than in a header.
-        ``headers``: the request's headers by lowercase name.
-        """
-        key = (
-            headers.get("webhook-id")
-            or headers.get("svix-id")
-            or headers.get("idempotency-key")
-            or headers.get("x-idempotency-key")
-            or signatures.delivery_id(self.scheme, headers)
-        )
-        if not key and self.scheme == signatures.STRIPE and isinstance(payload, dict):
-            key = payload.get("id") if isinstance(payload.get("id"), str) else None
-        return (key or f"sha256:{body_hash}")[:255]
+        ``delivery``: the :class:`~..tools.signatures.VerifiedDelivery` of the
+        request."""
+        return signatures.idempotency_key(self.scheme, delivery, body_hash, payload)
 
 
 class IntegrationInboundSource(models.Model):
@@ -185,6 +176,14 @@ class IntegrationInboundSource(models.Model):
         ],
         required=True,
         default=signatures.STANDARD_WEBHOOKS,
+        help="Replay protection: Standard Webhooks, Stripe and HMAC-SHA256 sign a "
+        "timestamp, and a request older than the tolerance is refused; within it, a "
+        "repeated delivery is a duplicate (Standard Webhooks: its signed id; Stripe: "
+        "the event id of the signed body; HMAC-SHA256: the body). GitHub and "
+        "Shopify sign neither a timestamp nor their delivery id: a captured request "
+        "with the same body is recognised as a duplicate only while its key is kept "
+        "(Idempotency Key Lifetime); replayed later, it is accepted again. For "
+        "those, set Allowed IP Networks to the provider's published addresses.",
     )
     secret = fields.Char(
         required=True,
@@ -284,20 +283,20 @@ class IntegrationInboundSource(models.Model):
             source.message_count = counts.get(source, 0)
 
     @api.model
-    @tools.ormcache("slug")
-    def _webhook_source(self, slug):
-        """The :class:`WebhookSource` of the active source at ``slug``, or None.
+    @tools.ormcache()
+    def _webhook_sources(self):
+        """The :class:`WebhookSource` of every active source, by slug (read-only).
 
         Every request needs the same few values of a source that rarely changes:
         they are kept per worker (any change to a source clears that cache in
         every worker, before their next request), which saves each request a
-        round trip to the database.
+        round trip to the database. One entry holds them all, rather than one
+        entry per slug asked for: requests to made-up slugs find nothing in it
+        and add nothing to Odoo's caches.
         """
         # The sender is not a user: the lookup is not theirs to pass.
-        source = self.sudo().search_fetch(
-            [("slug", "=", slug)], WEBHOOK_FIELDS, limit=1
-        )
-        return source._as_webhook_source() if source else None
+        sources = self.sudo().search_fetch([], ("slug", *WEBHOOK_FIELDS))
+        return {source.slug: source._as_webhook_source() for source in sources}
 
     def _as_webhook_source(self):
         """This source as a :class:`WebhookSource`."""

@@ -1,5 +1,6 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import ipaddress
 import threading
 import time
 
@@ -13,6 +14,9 @@ from ..tools import prepared
 # {(database, key, limit, window_start): counts left}.
 _LEASES = {}
 _LEASES_LOCK = threading.Lock()
+# Keys this process has seen over their limit of refusals (see
+# IntegrationRateLimit._count_refusal): {(database, key): end of the window}.
+_REFUSING = {}
 LEASE_MAX = 50
 LEASE_FRACTION = 100
 # Adds an amount to a counter. One atomic statement: concurrent requests on other
@@ -29,6 +33,21 @@ ADD_QUERY = """
 # is not locked for the rest of the caller's transaction, other workers count
 # theirs meanwhile.
 ADD_BLOCK = prepared.Statement("integration_hub_rate_limit_add", ADD_QUERY)
+
+
+def address_scope(address):
+    """The part of a client address that a per-address limit counts: the
+    address itself for IPv4, its /64 network for IPv6 (a single host usually
+    holds a whole /64, and could otherwise use a new address per request)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return "invalid"
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 class IntegrationRateLimit(models.Model):
@@ -112,6 +131,52 @@ class IntegrationRateLimit(models.Model):
                 del _LEASES[stale]
             _LEASES[lease_key] = _LEASES.get(lease_key, 0) + granted - 1
         return True, reset_in
+
+    @api.model
+    def _configured_limit(self, param, default):
+        """The limit set by system parameter ``param``: a whole number, else
+        ``default``."""
+        value = self.env["ir.config_parameter"].sudo().get_param(param)
+        try:
+            return int(value) if value else default
+        except ValueError:
+            return default
+
+    @api.model
+    def _refusing(self, key):
+        """Seconds left in the window in which this process saw ``key`` go over
+        its limit of refusals (see :meth:`_count_refusal`), else 0.
+
+        Memory only: a caller refuses such a request without any more work nor
+        any database round trip. Another process learns it at its own first
+        count past the limit.
+        """
+        until = _REFUSING.get((self.env.cr.dbname, key))
+        return max(0, int(until - time.time())) if until else 0
+
+    @api.model
+    def _count_refusal(self, key, limit, window_seconds=60):
+        """Count one refused request (a bad signature, a wrong API key) of
+        ``key`` in the shared counter; return ``(allowed, reset_in)``: whether the
+        refusals of ``key`` are still within ``limit`` in this window.
+
+        The count commits on the module's own connection: a flood of refusals
+        never holds a lock of the request's transaction, and no request's
+        rollback forgets it. Past the limit, this process remembers ``key`` until
+        the window ends (:meth:`_refusing`).
+        """
+        window_start, reset_in = self._window(window_seconds)
+        ((count,),) = ADD_BLOCK.run(
+            self.env, {"key": key, "window_start": window_start, "amount": 1}
+        )
+        if count <= limit:
+            return True, reset_in
+        window_end = window_start + window_seconds
+        with _LEASES_LOCK:
+            for stale in [k for k, end in _REFUSING.items() if end <= time.time()]:
+                del _REFUSING[stale]
+            _REFUSING[(self.env.cr.dbname, key)] = window_end
+        return False, reset_in
 
     @api.autovacuum
     def _gc_windows(self):

@@ -1,7 +1,9 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Twenty identical deliveries at the same moment, on a real multi-worker Odoo:
-all answered 202 with the same body, one message stored, one job processed.
+all answered 202 with the same body, one message stored, one job processed. And
+forged deliveries mixed with real ones: the real ones accepted, the forged ones
+counted in one audit line.
 
 The test's own HTTP server shares one test transaction between requests, so it
 cannot show concurrency. This test starts Odoo with two HTTP workers and the job
@@ -27,6 +29,7 @@ import requests
 
 import odoo.sql_db
 
+from .test_inbound_webhooks import OTHER_SECRET
 from .test_inbound_webhooks import SW_SECRET
 from .test_inbound_webhooks import library_headers
 
@@ -181,3 +184,56 @@ class TestInboundConcurrency(unittest.TestCase):
             [("done", 1)],
         )
         self.assertLess(time.monotonic() - self.started, DEADLINE)
+
+    def test_forged_deliveries_among_real_ones(self):
+        # Forged and real deliveries at once, from the same address: the audit
+        # line and the per-address counter are updated by concurrent requests
+        # on both workers (on the module's own autocommit connections, not the
+        # test cursor of the other tests).
+        if time.time() % 60 > 45:
+            time.sleep(60 - time.time() % 60)
+        body = json.dumps({"type": "ihtest.flood", "data": {"id": 2}}).encode()
+        barrier = threading.Barrier(THREADS)
+        answers = [None] * THREADS
+
+        def deliver(index):
+            secret = SW_SECRET if index % 2 else OTHER_SECRET
+            headers = {
+                "Content-Type": "application/json",
+                **library_headers(secret, body),
+            }
+            barrier.wait()
+            response = requests.post(
+                f"{self.url}/integration/webhook/race",
+                data=body,
+                headers=headers,
+                timeout=30,
+            )
+            answers[index] = response.status_code
+
+        threads = [threading.Thread(target=deliver, args=(i,)) for i in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        self.assertEqual(answers[1::2], [202] * (THREADS // 2))
+        self.assertEqual(answers[0::2], [401] * (THREADS // 2))
+        self.assertEqual(
+            self._sql(
+                "SELECT slug, code, http_status, count, remote_addr"
+                " FROM integration_inbound_audit"
+            ),
+            [("race", "invalid_signature", 401, THREADS // 2, "127.0.0.1")],
+        )
+        self.assertEqual(
+            self._sql(
+                "SELECT count FROM integration_rate_limit WHERE key = %s",
+                (f"inbound-unverified:{self.source_id}:127.0.0.1",),
+            ),
+            [(THREADS // 2,)],
+        )
+        messages = self._sql(
+            "SELECT count(*) FROM integration_inbound_message WHERE source_id = %s",
+            (self.source_id,),
+        )
+        self.assertEqual(messages, [(THREADS // 2,)])

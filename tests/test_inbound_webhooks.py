@@ -194,7 +194,10 @@ class TestInboundSchemes(InboundCase):
         )
         message = self.assert_accepted(response)
         self.assertEqual(message.event_type, "pull_request")
-        self.assertEqual(message.idempotency_key, delivery)
+        # X-GitHub-Delivery is not signed: the signed body is the key.
+        self.assertEqual(
+            message.idempotency_key, "sha256:" + hashlib.sha256(body).hexdigest()
+        )
 
     def test_stripe_signed_delivery(self):
         body = json.dumps(
@@ -223,8 +226,9 @@ class TestInboundSchemes(InboundCase):
         )
         message = self.assert_accepted(response)
         self.assertEqual(message.event_type, "orders.create")
+        # X-Shopify-Webhook-Id is not signed: the signed body is the key.
         self.assertEqual(
-            message.idempotency_key, "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"
+            message.idempotency_key, "sha256:" + hashlib.sha256(body).hexdigest()
         )
 
     def test_hmac_sha256_signed_delivery(self):
@@ -245,10 +249,12 @@ class TestInboundSchemes(InboundCase):
             message.idempotency_key, "sha256:" + hashlib.sha256(body).hexdigest()
         )
 
-    def test_idempotency_key_header(self):
+    def test_unsigned_idempotency_key_header_is_ignored(self):
         body = self.body()
         headers = {
             "Idempotency-Key": "order-42",
+            "X-Idempotency-Key": "order-43",
+            "X-Webhook-Id": "msg_unsigned",
             "X-Webhook-Timestamp": str(int(time.time())),
         }
         headers["X-Webhook-Signature"] = "sha256=" + hex_hmac(
@@ -256,7 +262,9 @@ class TestInboundSchemes(InboundCase):
             f"{headers['X-Webhook-Timestamp']}.".encode() + body,
         )
         message = self.assert_accepted(self.post("hmac", body, headers))
-        self.assertEqual(message.idempotency_key, "order-42")
+        self.assertEqual(
+            message.idempotency_key, "sha256:" + hashlib.sha256(body).hexdigest()
+        )
 
 
 @tagged("post_install", "-at_install")

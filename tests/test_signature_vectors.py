@@ -276,8 +276,9 @@ class TestGithub(unittest.TestCase):
     def test_documented_example_verifies(self):
         headers = {"X-Hub-Signature-256": self.signature, "X-GitHub-Delivery": "d-1"}
         delivery = signatures.verify(GITHUB, [self.secret], headers, self.body, 0)
-        # No timestamp in the scheme: any "now" is fine, and none is reported.
-        self.assertEqual(delivery, VerifiedDelivery("d-1", None))
+        # No timestamp in the scheme: any "now" is fine, and none is reported;
+        # X-GitHub-Delivery is not signed, so it is not reported either.
+        self.assertEqual(delivery, VerifiedDelivery(None, None))
 
     def test_rotation_accepts_any_configured_secret(self):
         headers = {"x-hub-signature-256": self.signature}
@@ -371,7 +372,8 @@ class TestShopify(unittest.TestCase):
             "X-Shopify-Webhook-Id": "w1",
         }
         delivery = signatures.verify(SHOPIFY, [self.secret], headers, self.body, 0)
-        self.assertEqual(delivery, VerifiedDelivery("w1", None))
+        # X-Shopify-Webhook-Id is not signed: not reported.
+        self.assertEqual(delivery, VerifiedDelivery(None, None))
 
     def test_tampered_body_is_rejected(self):
         headers = {"X-Shopify-Hmac-SHA256": self.signature}
@@ -411,7 +413,8 @@ class TestHmacSha256(unittest.TestCase):
             delivery = signatures.verify(
                 HMAC_SHA256, [secret], headers, self.body, self.timestamp
             )
-            self.assertEqual(delivery, VerifiedDelivery("msg_2", self.timestamp))
+            # X-Webhook-Id is not signed: not reported.
+            self.assertEqual(delivery, VerifiedDelivery(None, self.timestamp))
         with self.assertRaises(InvalidSignatureError):
             signatures.verify(
                 HMAC_SHA256, ["other"], headers, self.body, self.timestamp
@@ -447,19 +450,55 @@ class TestSchemeContract(unittest.TestCase):
             signatures.OUTBOUND_SCHEMES, ("standard_webhooks", "hmac_sha256")
         )
 
-    def test_delivery_id_per_provider(self):
+    def test_idempotency_key_comes_from_signed_content_only(self):
+        body_hash = hashlib.sha256(b"{}").hexdigest()
+        by_body = f"sha256:{body_hash}"
+        signed_id = VerifiedDelivery("msg_a", 1)
+        unsigned = VerifiedDelivery(None, None)
         cases = [
-            (STANDARD_WEBHOOKS, {"Webhook-Id": "a"}, "a"),
-            (STANDARD_WEBHOOKS, {"svix-id": "b"}, "b"),
-            (GITHUB, {"X-GitHub-Delivery": "c"}, "c"),
-            (SHOPIFY, {"x-shopify-webhook-id": "d"}, "d"),
-            (HMAC_SHA256, {"X-Webhook-Id": "e"}, "e"),
-            (STRIPE, {"Stripe-Signature": "t=1"}, None),
-            (GITHUB, {}, None),
+            (STANDARD_WEBHOOKS, signed_id, None, "msg_a"),
+            (STRIPE, VerifiedDelivery(None, 1), {"id": "evt_1"}, "evt_1"),
+            (STRIPE, VerifiedDelivery(None, 1), {"id": 7}, by_body),
+            (STRIPE, VerifiedDelivery(None, 1), ["evt_1"], by_body),
+            (GITHUB, unsigned, {"id": "x"}, by_body),
+            (SHOPIFY, unsigned, {"id": "x"}, by_body),
+            (HMAC_SHA256, VerifiedDelivery(None, 1), {"id": "x"}, by_body),
         ]
-        for scheme, headers, expected in cases:
-            with self.subTest(scheme=scheme, headers=headers):
-                self.assertEqual(signatures.delivery_id(scheme, headers), expected)
+        for scheme, delivery, payload, expected in cases:
+            with self.subTest(scheme=scheme, payload=payload):
+                self.assertEqual(
+                    signatures.idempotency_key(scheme, delivery, body_hash, payload),
+                    expected,
+                )
+
+    def test_unsigned_delivery_id_headers_are_not_reported(self):
+        # What verify() reports is what the key is made of: for each scheme,
+        # only an id its signature covers.
+        headers = {
+            "X-GitHub-Delivery": "g",
+            "X-Shopify-Webhook-Id": "s",
+            "X-Webhook-Id": "h",
+            "Idempotency-Key": "i",
+        }
+        body = b"{}"
+        cases = {
+            GITHUB: {"X-Hub-Signature-256": "sha256=" + _hex_hmac("k", body)},
+            SHOPIFY: {
+                "X-Shopify-Hmac-Sha256": base64.b64encode(
+                    hmac.new(b"k", body, hashlib.sha256).digest()
+                ).decode()
+            },
+            HMAC_SHA256: {
+                "X-Webhook-Timestamp": "5",
+                "X-Webhook-Signature": "sha256=" + _hex_hmac("k", b"5." + body),
+            },
+        }
+        for scheme, signed in cases.items():
+            with self.subTest(scheme=scheme):
+                delivery = signatures.verify(
+                    scheme, ["k"], {**headers, **signed}, body, 5
+                )
+                self.assertIsNone(delivery.msg_id)
 
     def test_inbound_only_schemes_cannot_sign(self):
         for scheme in (GITHUB, STRIPE, SHOPIFY, "nope"):

@@ -185,6 +185,13 @@ ERROR_CODES = {
         "you read it.",
         "Read it again, re-apply your change, send the new ETag.",
     ),
+    "payload_too_large": (
+        413,
+        "The body is larger than the API accepts (system parameter "
+        "`integration_hub.api_max_body_size`, 1 MiB by default) or, for a "
+        "webhook, than the source's maximum body size; it was not read.",
+        "Send a smaller body.",
+    ),
     "unsupported_media_type": (
         415,
         "A write's `Content-Type` is not JSON.",
@@ -203,7 +210,8 @@ ERROR_CODES = {
     ),
     "rate_limited": (
         429,
-        "Too many requests for this key in the current window.",
+        "Too many requests for this key in the current window, or too many "
+        "requests without a valid key from this address.",
         "Wait `Retry-After` seconds.",
     ),
     "internal_error": (
@@ -219,9 +227,13 @@ INBOUND_ERROR_CODES = {
     "source_not_found": (404, "No active inbound source has this slug."),
     "ip_not_allowed": (403, "The sender's address is not allow-listed."),
     "malformed_json": (400, "The body is not a JSON document."),
-    "payload_too_large": (413, "The body exceeds the source's size limit."),
     "request_in_progress": (409, "The same delivery is being stored; retry."),
     "temporarily_unavailable": (503, "The delivery could not be stored; retry."),
+    "unverified_rate_limited": (
+        429,
+        "Too many requests from this address failed verification (signature, "
+        "allowed address, size) for this source in the current minute.",
+    ),
     **{
         error.code: (error.http_status, " ".join((error.__doc__ or "").split()))
         for error in (
@@ -462,7 +474,7 @@ def _paths():
                         one,
                         ["X-Request-Id", "ETag", "Location", *_RATE_HEADERS],
                     ),
-                    **_errors(400, 401, 403, 406, 409, 415, 422, 429),
+                    **_errors(400, 401, 403, 406, 409, 413, 415, 422, 429),
                 },
             },
         }
@@ -533,7 +545,7 @@ def _write_operation(name, spec, kind, verb, headers, one):
                 one,
                 ["X-Request-Id", "ETag", *_RATE_HEADERS],
             ),
-            **_errors(400, 401, 403, 404, 406, 409, 412, 415, 422, 429),
+            **_errors(400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 429),
         },
     }
 

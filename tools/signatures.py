@@ -42,14 +42,12 @@ DEFAULT_TOLERANCE = 300
 
 SECRET_PREFIX = "whsec_"  # nosec B105  # the format's prefix, not a secret
 
-# Header carrying the sender's unique delivery id, used as the idempotency key.
-# Stripe puts the event id in the body, so it has no such header.
-DELIVERY_ID_HEADERS = {
+# Headers carrying the sender's delivery id, for the schemes whose signature
+# covers it. GitHub (X-GitHub-Delivery), Shopify (X-Shopify-Webhook-Id) and our
+# own HMAC scheme (X-Webhook-Id) send one too, but outside what they sign: anyone
+# replaying a captured request could change it, so it identifies nothing.
+SIGNED_ID_HEADERS = {
     STANDARD_WEBHOOKS: ("webhook-id", "svix-id"),
-    GITHUB: ("X-GitHub-Delivery",),
-    STRIPE: (),
-    SHOPIFY: ("X-Shopify-Webhook-Id",),
-    HMAC_SHA256: ("X-Webhook-Id",),
 }
 
 
@@ -88,7 +86,8 @@ class TimestampOutOfToleranceError(SignatureError):
 
 @dataclass(frozen=True)
 class VerifiedDelivery:
-    """What a successful verification learnt about the delivery."""
+    """What a successful verification learnt about the delivery: the delivery
+    id and the timestamp its signature covers (None when the scheme signs none)."""
 
     msg_id: str | None
     timestamp: int | None
@@ -100,15 +99,29 @@ def generate_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets_module.token_bytes(32)).decode()
 
 
-def delivery_id(scheme: str, headers: Mapping[str, str]) -> str | None:
-    """Return the sender's delivery id from ``headers`` for ``scheme``, or None.
+def idempotency_key(
+    scheme: str, delivery: VerifiedDelivery, body_hash: str, payload=None
+) -> str:
+    """Return the key deduplicating an inbound delivery, taken only from what
+    its signature covers, so that a captured request replayed with other
+    unsigned headers is still recognised as the same delivery.
 
-    This is the idempotency key of an inbound delivery; for Stripe it is always
-    None because the event id travels in the body.
+    - Standard Webhooks: the signed ``webhook-id`` (``svix-id``);
+    - Stripe: the event ``id`` of the signed body;
+    - GitHub, Shopify, ``hmac_sha256`` (delivery id not signed): the body's
+      SHA-256, ``sha256:<hex>``. The timestamp that ``hmac_sha256`` also signs is
+      left out on purpose: a sender's retries of one message carry new
+      timestamps and must stay duplicates of the first attempt.
+
+    :param delivery: what :func:`verify` returned for the request.
+    :param body_hash: the hex SHA-256 of the raw body.
+    :param payload: the parsed JSON body (Stripe's event id is read from it).
     """
     _check_scheme(scheme, SCHEMES)
-    lowered = _lower_keys(headers)
-    return _first_header(lowered, DELIVERY_ID_HEADERS[scheme])
+    key = delivery.msg_id
+    if not key and scheme == STRIPE and isinstance(payload, dict):
+        key = payload.get("id") if isinstance(payload.get("id"), str) else None
+    return (key or f"sha256:{body_hash}")[:255]
 
 
 def sign(
@@ -171,7 +184,7 @@ def verify(
     _check_scheme(scheme, SCHEMES)
     keys = _keys(scheme, secrets)
     lowered = _lower_keys(headers)
-    msg_id = _first_header(lowered, DELIVERY_ID_HEADERS[scheme])
+    msg_id = _first_header(lowered, SIGNED_ID_HEADERS.get(scheme, ()))
     timestamp, candidates = _PARSERS[scheme](lowered)
     content = _signed_content(scheme, body, msg_id, timestamp)
     expected = [_hmac(key, content) for key in keys]
