@@ -235,20 +235,16 @@ class InboundWebhookController(http.Controller):
         limit, the worker answers from memory until the minute ends.
         """
         key = f"inbound-unverified:{source.id}:{address_scope(address)}"
-        Limit = env["integration.rate.limit"]
-        reset_in = Limit._refusing(key)
+        reset_in = env["integration.rate.limit"]._refusal_over_limit(
+            key, UNVERIFIED_LIMIT_PARAM, DEFAULT_UNVERIFIED_LIMIT
+        )
         if not reset_in:
-            limit = Limit._configured_limit(
-                UNVERIFIED_LIMIT_PARAM, DEFAULT_UNVERIFIED_LIMIT
-            )
-            allowed, reset_in = Limit._count_refusal(key, limit)
-            if allowed:
-                return rejection
+            return rejection
         return InboundRejection(
             429,
             "unverified_rate_limited",
             "Too many unverified requests from this address; retry later.",
-            {"Retry-After": str(max(reset_in, 1))},
+            {"Retry-After": str(reset_in)},
         )
 
     @staticmethod

@@ -248,25 +248,25 @@ class IntegrationApi(models.AbstractModel):
         counter per address and minute.
         """
         key = _unauthenticated_scope(req.client_address)
-        Limit = self.env["integration.rate.limit"].sudo()
-        reset_in = Limit._refusing(key)
-        if not reset_in:
-            limit = Limit._configured_limit(
-                UNAUTHENTICATED_LIMIT_PARAM, DEFAULT_UNAUTHENTICATED_LIMIT
+        reset_in = (
+            self.env["integration.rate.limit"]
+            .sudo()
+            ._refusal_over_limit(
+                key, UNAUTHENTICATED_LIMIT_PARAM, DEFAULT_UNAUTHENTICATED_LIMIT
             )
-            allowed, reset_in = Limit._count_refusal(key, limit)
-            if allowed:
-                raise ApiError(
-                    401,
-                    "unauthorized",
-                    message,
-                    headers={"WWW-Authenticate": 'Bearer realm="api"'},
-                )
+        )
+        if not reset_in:
+            raise ApiError(
+                401,
+                "unauthorized",
+                message,
+                headers={"WWW-Authenticate": 'Bearer realm="api"'},
+            )
         raise ApiError(
             429,
             "rate_limited",
             "Too many requests without a valid API key from this address.",
-            headers={"Retry-After": str(max(reset_in, 1))},
+            headers={"Retry-After": str(reset_in)},
         )
 
     @tools.ormcache("digest")

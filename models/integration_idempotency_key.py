@@ -95,18 +95,14 @@ class IntegrationIdempotencyKey(models.Model):
     def _search_company_id(self, operator, value):
         """Keys of the inbound sources of the given companies (``in`` / ``=``);
         ``False`` among them: the keys of no source (REST API keys)."""
-        if operator not in ("in", "="):
-            return NotImplemented
-        values = value if isinstance(value, list | tuple) else [value]
-        company_ids = [company_id for company_id in values if company_id]
-        sources = (
-            self.env["integration.inbound.source"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("company_id", "in", company_ids)])
+        found = self.env["integration.inbound.source"]._sources_of_companies(
+            operator, value
         )
+        if found is None:
+            return NotImplemented
+        sources, without_company = found
         domain = [("scope", "in", [f"{INBOUND_SCOPE}{s.id}" for s in sources])]
-        if len(company_ids) < len(values):
+        if without_company:
             domain = ["|", ("scope", "not like", f"{INBOUND_SCOPE}%"), *domain]
         return domain
 

@@ -97,22 +97,18 @@ class IntegrationInboundAudit(models.Model):
     def _search_company_id(self, operator, value):
         """Lines of the slugs of the sources of the given companies (``in`` /
         ``=``); ``False`` among them: lines whose slug names no source."""
-        if operator not in ("in", "="):
+        Source = self.env["integration.inbound.source"]
+        found = Source._sources_of_companies(operator, value)
+        if found is None:
             return NotImplemented
-        values = value if isinstance(value, list | tuple) else [value]
-        company_ids = [company_id for company_id in values if company_id]
-        Source = (
-            self.env["integration.inbound.source"]
-            .sudo()
-            .with_context(active_test=False)
-        )
-        slugs = Source.search([("company_id", "in", company_ids)]).mapped("slug")
-        domain = [("slug", "in", slugs)]
-        if len(company_ids) < len(values):
+        sources, without_company = found
+        domain = [("slug", "in", sources.mapped("slug"))]
+        if without_company:
+            known = Source.sudo().with_context(active_test=False).search([])
             unknown = [
                 "|",
                 ("slug", "=", False),
-                ("slug", "not in", Source.search([]).mapped("slug")),
+                ("slug", "not in", known.mapped("slug")),
             ]
             domain = ["|", *unknown, *domain]
         return domain

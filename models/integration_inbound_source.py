@@ -315,6 +315,23 @@ class IntegrationInboundSource(models.Model):
             key_ttl_days=source.key_ttl_days,
         )
 
+    @api.model
+    def _sources_of_companies(self, operator, value):
+        """For the search of a ``company_id`` derived from the inbound source
+        (idempotency keys, audit lines): ``(sources, without_company)``, the
+        sources, archived ones too, of the companies in ``value`` (``in`` / ``=``)
+        and whether ``False`` is among them; None for another operator."""
+        if operator not in ("in", "="):
+            return None
+        values = value if isinstance(value, list | tuple) else [value]
+        company_ids = [company_id for company_id in values if company_id]
+        sources = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("company_id", "in", company_ids)])
+        )
+        return sources, len(company_ids) < len(values)
+
     @api.constrains("slug")
     def _check_slug(self):
         for source in self:

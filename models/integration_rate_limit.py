@@ -143,6 +143,23 @@ class IntegrationRateLimit(models.Model):
             return default
 
     @api.model
+    def _refusal_over_limit(self, key, param, default):
+        """Count one refused request of ``key`` against the limit of system
+        parameter ``param`` (``default`` when unset); return 0 while within it,
+        else the seconds until its window ends (at least 1).
+
+        Once over, this process answers from memory (:meth:`_refusing`) until the
+        window ends: a flood costs no more round trips.
+        """
+        reset_in = self._refusing(key)
+        if not reset_in:
+            limit = self._configured_limit(param, default)
+            allowed, reset_in = self._count_refusal(key, limit)
+            if allowed:
+                return 0
+        return max(reset_in, 1)
+
+    @api.model
     def _refusing(self, key):
         """Seconds left in the window in which this process saw ``key`` go over
         its limit of refusals (see :meth:`_count_refusal`), else 0.

@@ -29,7 +29,26 @@ class Reply:
         self.body_size = body_size
 
 
-class Receiver:
+class ServedInThread:
+    """A local HTTP server (``self.server``) served by a thread while used as a
+    context manager."""
+
+    def _serve_in_thread(self, server):
+        self.server = server
+        self.port = server.server_address[1]
+        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+class Receiver(ServedInThread):
     """A webhook receiver in a thread; verifies Standard Webhooks signatures with
     the official ``standardwebhooks`` library.
 
@@ -95,11 +114,10 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._serve_in_thread(server)
         self.url = f"http://127.0.0.1:{self.port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _record(self, headers, body):
         verified = None
@@ -118,15 +136,6 @@ class Receiver:
                     "verified": verified,
                 }
             )
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
 
 
 class OutboundMixin:

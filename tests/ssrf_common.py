@@ -8,7 +8,6 @@ import datetime
 import json
 import socket
 import ssl
-import threading
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.oid import NameOID
 
+from .outbound_common import ServedInThread
+
 # The address tests allow-list; the server itself (Odoo, receivers standing in
 # for internal services) is on 127.0.0.1, which stays refused.
 VETTED = "127.0.0.2"
@@ -27,7 +28,7 @@ INSIDE = "127.0.0.1"
 _REAL_GETADDRINFO = socket.getaddrinfo
 
 
-class CountingServer:
+class CountingServer(ServedInThread):
     """An HTTP(S) server on ``host`` that records every request it gets.
 
     Answers like a small booking system: ``POST /oauth/token`` gives a token,
@@ -90,19 +91,8 @@ class CountingServer:
                     sock = context.wrap_socket(sock, server_side=True)
                 return sock, address
 
-        self.server = Server((host, port), Handler)
+        self._serve_in_thread(Server((host, port), Handler))
         self.host = host
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
 
 
 def same_port_pair():
