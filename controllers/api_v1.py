@@ -7,7 +7,7 @@ from werkzeug.datastructures import Headers
 from odoo import http
 from odoo.http import request
 
-from ..models.integration_api import ApiRequest
+from ..models.api.integration_api import ApiRequest
 from ..tools import openapi
 from .common import client_address
 from .common import error_response

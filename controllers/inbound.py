@@ -24,9 +24,9 @@ from odoo import fields
 from odoo import http
 from odoo.http import request
 
-from ..models.integration_idempotency_key import STATE_COMPLETED
-from ..models.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
-from ..models.integration_rate_limit import address_scope
+from ..models.common.integration_idempotency_key import STATE_COMPLETED
+from ..models.common.integration_rate_limit import address_scope
+from ..models.inbound.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
 from ..tools import signatures
 from ..tools import transactions
 from ..tools.redaction import mask_headers

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 from odoo.tests import tagged
 
-from ..models.integration_api import MAX_BODY_SIZE_PARAM
-from ..models.integration_api import UNAUTHENTICATED_LIMIT_PARAM
-from ..models.integration_rate_limit import _REFUSING
-from ..models.integration_rate_limit import address_scope
+from ..models.api.integration_api import MAX_BODY_SIZE_PARAM
+from ..models.api.integration_api import UNAUTHENTICATED_LIMIT_PARAM
+from ..models.common.integration_rate_limit import _REFUSING
+from ..models.common.integration_rate_limit import address_scope
 from .api_common import ApiCase
 from .test_inbound_unverified_traffic import ATTACKER
 from .test_inbound_unverified_traffic import client_from

@@ -29,7 +29,7 @@ from odoo.tests.common import Opener
 from odoo.tools import config
 
 from ..controllers.inbound import UNVERIFIED_LIMIT_PARAM
-from ..models.integration_rate_limit import _REFUSING
+from ..models.common.integration_rate_limit import _REFUSING
 from .test_inbound_webhooks import GITHUB_SECRET
 from .test_inbound_webhooks import OTHER_SECRET
 from .test_inbound_webhooks import SW_SECRET

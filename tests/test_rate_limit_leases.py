@@ -8,7 +8,7 @@ import time
 from odoo.tests import TransactionCase
 from odoo.tests import tagged
 
-from ..models import integration_rate_limit
+from ..models.common import integration_rate_limit
 
 
 @tagged("post_install", "-at_install")

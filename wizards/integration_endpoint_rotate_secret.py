@@ -8,8 +8,8 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import ValidationError
 
-from ..models.access import MANAGER
-from ..models.access import requires_group
+from ..models.common.access import MANAGER
+from ..models.common.access import requires_group
 
 DEFAULT_OVERLAP_HOURS = 24
 

@@ -14,9 +14,9 @@ from odoo import fields
 from odoo import models
 from odoo.tools import SQL
 
-from ..tools import backoff
-from ..tools import circuit as circuit_logic
-from .integration_delivery import DELIVERY_PENDING
+from ...tools import backoff
+from ...tools import circuit as circuit_logic
+from ..outbound.integration_delivery import DELIVERY_PENDING
 
 WINDOWS = {
     "1h": timedelta(hours=1),

@@ -10,15 +10,15 @@ from odoo import models
 from odoo import tools
 from odoo.tools import SQL
 
-from ..tools import backoff
-from ..tools import circuit as circuit_logic
-from .access import USER
-from .access import requires_group
-from .integration_circuit import CIRCUIT_STATES
-from .integration_delivery import DELIVERY_PENDING
-from .integration_endpoint import ENDPOINT_ACTIVE
-from .integration_endpoint import ENDPOINT_DISABLED
-from .integration_endpoint import ENDPOINT_STATES
+from ...tools import backoff
+from ...tools import circuit as circuit_logic
+from ..common.access import USER
+from ..common.access import requires_group
+from ..outbound.integration_circuit import CIRCUIT_STATES
+from ..outbound.integration_delivery import DELIVERY_PENDING
+from ..outbound.integration_endpoint import ENDPOINT_ACTIVE
+from ..outbound.integration_endpoint import ENDPOINT_DISABLED
+from ..outbound.integration_endpoint import ENDPOINT_STATES
 from .integration_metrics import ATTEMPT_AGGREGATES
 from .integration_metrics import SOURCE_FIELDS
 

@@ -5,7 +5,7 @@ from odoo import fields
 from odoo import models
 from odoo.tools.sql import create_index
 
-from ..tools import backoff
+from ...tools import backoff
 
 ATTEMPT_OUTCOMES = [
     (backoff.DELIVERED, "Delivered"),

@@ -7,7 +7,7 @@ from odoo import api
 from odoo import fields
 from odoo import models
 
-from ..tools import prepared
+from ...tools import prepared
 
 # One line per source, refusal and minute, counted. A flood of refused requests
 # updates a few lines instead of adding one line each: what it costs in storage

@@ -6,7 +6,7 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import ValidationError
 
-from ..tools import handlers
+from ...tools import handlers
 
 
 class IntegrationInboundAction(models.Model):

@@ -10,8 +10,8 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .access import USER
-from .access import requires_group
+from ..common.access import USER
+from ..common.access import requires_group
 from .integration_delivery import DELIVERY_PENDING
 
 # Field types copied into a resource's attributes by the default serialisation.

@@ -8,7 +8,7 @@ from odoo import api
 from odoo import fields
 from odoo import models
 
-from ..tools import prepared
+from ...tools import prepared
 
 # Blocks of counts taken by this process (see IntegrationRateLimit._hit_leased):
 # {(database, key, limit, window_start): counts left}.

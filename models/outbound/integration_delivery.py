@@ -18,15 +18,15 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
-from ..tools import backoff
-from ..tools import circuit as circuit_logic
-from ..tools import pinned_http
-from ..tools import redaction
-from ..tools import signatures
-from .access import MANAGER
-from .access import USER
-from .access import check_group
-from .access import requires_group
+from ...tools import backoff
+from ...tools import circuit as circuit_logic
+from ...tools import pinned_http
+from ...tools import redaction
+from ...tools import signatures
+from ..common.access import MANAGER
+from ..common.access import USER
+from ..common.access import check_group
+from ..common.access import requires_group
 
 _logger = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
-from ..tools import mapping
-from ..tools import merge
-from ..tools import redaction
-from ..tools import remote_client
-from ..tools.handlers import inbound_handler
-from .access import MANAGER
-from .access import requires_group
+from ...tools import mapping
+from ...tools import merge
+from ...tools import redaction
+from ...tools import remote_client
+from ...tools.handlers import inbound_handler
+from ..common.access import MANAGER
+from ..common.access import requires_group
 from .integration_binding import STATE_CONFLICT
 from .integration_binding import STATE_ERROR
 from .integration_binding import STATE_SYNCED

@@ -3,7 +3,7 @@
 from odoo import api
 from odoo import models
 
-from ..tools import netguard
+from ...tools import netguard
 
 PARAM_ALLOWED_NETWORKS = "integration_hub.allowed_networks"
 PARAM_ALLOW_HTTP = "integration_hub.allow_http"

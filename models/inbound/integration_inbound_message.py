@@ -11,14 +11,14 @@ from odoo import models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
-from ..tools import handlers
-from ..tools import prepared
-from ..tools import transactions
-from ..tools.prepared import sql_literal
-from .access import USER
-from .access import requires_group
-from .integration_idempotency_key import CLAIM_QUERY
-from .integration_idempotency_key import STATE_COMPLETED
+from ...tools import handlers
+from ...tools import prepared
+from ...tools import transactions
+from ...tools.prepared import sql_literal
+from ..common.access import USER
+from ..common.access import requires_group
+from ..common.integration_idempotency_key import CLAIM_QUERY
+from ..common.integration_idempotency_key import STATE_COMPLETED
 from .integration_inbound_source import PENDING_JOB_QUERY
 from .integration_inbound_source import processing_identity
 

@@ -15,13 +15,13 @@ from odoo import models
 from odoo import tools
 from odoo.exceptions import ValidationError
 
-from ..tools import handlers
-from ..tools import signatures
-from ..tools import transactions
-from .access import MANAGER
-from .access import USER
-from .access import requires_group
-from .integration_idempotency_key import INBOUND_SCOPE
+from ...tools import handlers
+from ...tools import signatures
+from ...tools import transactions
+from ..common.access import MANAGER
+from ..common.access import USER
+from ..common.access import requires_group
+from ..common.integration_idempotency_key import INBOUND_SCOPE
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024

@@ -7,9 +7,9 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
-from ..tools import mapping
-from .access import USER
-from .access import requires_group
+from ...tools import mapping
+from ..common.access import USER
+from ..common.access import requires_group
 
 STATUS_TENTATIVE = "tentative"
 STATUS_CONFIRMED = "confirmed"

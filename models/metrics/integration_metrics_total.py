@@ -5,7 +5,7 @@ from odoo import fields
 from odoo import models
 from odoo.tools import SQL
 
-from .integration_delivery_attempt import ATTEMPT_OUTCOMES
+from ..outbound.integration_delivery_attempt import ATTEMPT_OUTCOMES
 from .integration_metrics import ATTEMPT_COUNTERS
 
 

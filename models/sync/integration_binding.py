@@ -8,8 +8,8 @@ from odoo.addons.queue_job.job import identity_exact
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
-from .access import USER
-from .access import requires_group
+from ..common.access import USER
+from ..common.access import requires_group
 
 STATE_SYNCED = "synced"
 STATE_CONFLICT = "conflict"

@@ -6,8 +6,8 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .access import USER
-from .access import requires_group
+from ..common.access import USER
+from ..common.access import requires_group
 
 KIND_FULL = "full"
 KIND_DELTA = "delta"

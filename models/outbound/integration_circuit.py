@@ -6,10 +6,10 @@ from odoo import _
 from odoo import fields
 from odoo import models
 
-from ..tools import circuit as circuit_logic
-from ..tools import transactions
-from .access import MANAGER
-from .access import requires_group
+from ...tools import circuit as circuit_logic
+from ...tools import transactions
+from ..common.access import MANAGER
+from ..common.access import requires_group
 
 CIRCUIT_STATES = [
     (circuit_logic.CLOSED, "Closed"),

@@ -25,17 +25,17 @@ from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
-from ..controllers.common import REPLAY_HEADER
-from ..controllers.common import error_body
-from ..tools import mapping
-from ..tools import openapi
-from ..tools import transactions
-from .integration_booking import STATUS_CANCELLED
-from .integration_booking import STATUS_CHECKED_IN
-from .integration_booking import STATUS_CONFIRMED
-from .integration_booking import STATUS_TENTATIVE
-from .integration_idempotency_key import STATE_COMPLETED
-from .integration_rate_limit import address_scope
+from ...controllers.common import REPLAY_HEADER
+from ...controllers.common import error_body
+from ...tools import mapping
+from ...tools import openapi
+from ...tools import transactions
+from ..common.integration_idempotency_key import STATE_COMPLETED
+from ..common.integration_rate_limit import address_scope
+from ..resources.integration_booking import STATUS_CANCELLED
+from ..resources.integration_booking import STATUS_CHECKED_IN
+from ..resources.integration_booking import STATUS_CONFIRMED
+from ..resources.integration_booking import STATUS_TENTATIVE
 
 _logger = logging.getLogger(__name__)
 

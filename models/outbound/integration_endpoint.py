@@ -11,17 +11,17 @@ from odoo import tools
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import ValidationError
 
-from ..tools import backoff
-from ..tools import redaction
-from ..tools import signatures
-from .access import MANAGER
-from .access import USER
-from .access import requires_group
+from ...tools import backoff
+from ...tools import redaction
+from ...tools import signatures
+from ..common.access import MANAGER
+from ..common.access import USER
+from ..common.access import requires_group
+from ..metrics.integration_metrics import EMPTY_STATS
 from .integration_delivery import DELIVERY_DEAD
 from .integration_delivery import DELIVERY_DELIVERED
 from .integration_delivery import DELIVERY_FAILED
 from .integration_delivery import DELIVERY_PENDING
-from .integration_metrics import EMPTY_STATS
 
 ENDPOINT_ACTIVE = "active"
 ENDPOINT_PAUSED = "paused"

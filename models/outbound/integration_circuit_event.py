@@ -3,7 +3,7 @@
 from odoo import fields
 from odoo import models
 
-from ..tools import circuit as circuit_logic
+from ...tools import circuit as circuit_logic
 
 CIRCUIT_EVENT_KINDS = [
     (circuit_logic.EVENT_OPENED, "Opened"),

@@ -7,9 +7,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
-from ..tools import merge
-from .access import USER
-from .access import requires_group
+from ...tools import merge
+from ..common.access import USER
+from ..common.access import requires_group
 
 STATE_OPEN = "open"
 STATE_RESOLVED = "resolved"

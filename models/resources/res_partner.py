@@ -6,9 +6,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
-from ..tools import mapping
-from .access import USER
-from .access import requires_group
+from ...tools import mapping
+from ..common.access import USER
+from ..common.access import requires_group
 
 # Fields whose change is sent to two-way backends and announced to endpoints.
 SYNCED_FIELDS = {"name", "email", "phone", "street", "city", "zip", "country_id"}

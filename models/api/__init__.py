@@ -1,0 +1,2 @@
+from . import integration_api
+from . import integration_api_log

@@ -1,0 +1,5 @@
+from . import access
+from . import integration_cached_mixin
+from . import integration_idempotency_key
+from . import integration_rate_limit
+from . import res_config_settings

@@ -1,0 +1,3 @@
+from . import integration_endpoint_health
+from . import integration_metrics
+from . import integration_metrics_total

@@ -1,0 +1,2 @@
+from . import integration_booking
+from . import res_partner

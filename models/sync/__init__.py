@@ -1,0 +1,4 @@
+from . import integration_backend
+from . import integration_binding
+from . import integration_conflict
+from . import integration_sync_run
