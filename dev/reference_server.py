@@ -18,7 +18,7 @@ or start it from a test or a benchmark::
 
 HTTP contract
 -------------
-``GET /bookings`` and ``GET /guests`` list one page, sorted by
+``GET /bookings``, ``GET /guests`` and ``GET /rooms`` list one page, sorted by
 ``(updated_at, id)``: query ``page[number]`` (from 1), ``page[size]`` (1-1000,
 default 50), ``filter[updated_since]`` (ISO 8601, inclusive) and, for bookings,
 ``include=guest``. The answer is ``{"data", "meta": {"total", "page",
@@ -105,6 +105,7 @@ BOOKING_ATTRIBUTES = (
     "notes",
 )
 GUEST_ATTRIBUTES = ("name", "email", "phone", "street", "city", "zip", "country_code")
+ROOM_ATTRIBUTES = ("number", "name", "capacity", "rate")
 
 _STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # Generated history lies in the past; later writes take the wall clock, so they
@@ -130,6 +131,7 @@ _STREETS = (
     "Rue de la Paix", "Hauptstraße", "Calle Mayor", "Via Roma", "Kalverstraat",
     "Rua Augusta", "Grand-Place", "Ringstraße",
 )  # fmt: skip
+_ROOM_NAMES = ("Single", "Double", "Twin", "Family", "Suite", "Studio")
 _NOTES = ("", "", "", "Late arrival", "Sea view please", "Baby cot", "Vegetarian")
 _HTML_ERROR_PAGE = (
     b"<html><head><title>502 Bad Gateway</title></head><body>"
@@ -285,19 +287,21 @@ class _Collection:
 
 
 class _Dataset:
-    """Bookings and guests plus the clock that stamps every write."""
+    """Bookings, guests and rooms plus the clock that stamps every write."""
 
-    def __init__(self, bookings, guests):
+    def __init__(self, bookings, guests, rooms):
         self.bookings = bookings
         self.guests = guests
+        self.rooms = rooms
         self._last_stamp = max(
             _format_stamp(_HISTORY_START),
             bookings.newest_stamp(),
             guests.newest_stamp(),
+            rooms.newest_stamp(),
         )
 
     @classmethod
-    def generate(cls, bookings, guests, seed):
+    def generate(cls, bookings, guests, seed, rooms=0):
         """Build a deterministic dataset; every booking references a real guest."""
         if bookings and not guests:
             raise ValueError("bookings need at least one guest")
@@ -306,17 +310,24 @@ class _Dataset:
         booking_records = [
             _generate_booking(rng, n, bookings, guests) for n in range(1, bookings + 1)
         ]
+        # Rooms draw from a random generator of their own: adding rooms leaves
+        # the bookings and guests of a seed as they were.
+        room_rng = random.Random(f"rooms-{seed}")
+        room_records = [_generate_room(room_rng, n, rooms) for n in range(1, rooms + 1)]
         return cls(
             _Collection("B", booking_records),
             _Collection("G", guest_records),
+            _Collection("R", room_records),
         )
 
     def collection(self, type_):
-        """Return the collection of a resource type ("booking" or "guest")."""
+        """Return the collection of a resource type ("booking", "guest", "room")."""
         if type_ == "booking":
             return self.bookings
         if type_ == "guest":
             return self.guests
+        if type_ == "room":
+            return self.rooms
         raise ValueError(f"unknown resource type {type_!r}")
 
     def stamp(self):
@@ -372,6 +383,16 @@ def _generate_booking(rng, n, count, guests):
     }
     guest_id = f"G{rng.randrange(1, guests + 1)}"
     return _Record(f"B{n}", n, _history_stamp(rng, count), attributes, guest_id)
+
+
+def _generate_room(rng, n, count):
+    attributes = {
+        "number": f"{(n - 1) // 30 + 1}{(n - 1) % 30 + 1:02d}",
+        "name": f"{rng.choice(_ROOM_NAMES)} {n}",
+        "capacity": rng.randrange(1, 7),
+        "rate": rng.randrange(6000, 40000) / 100,
+    }
+    return _Record(f"R{n}", n, _history_stamp(rng, count), attributes)
 
 
 def _resource(type_, record):
@@ -439,9 +460,29 @@ def _guest_errors(attributes):
     return errors
 
 
-_ATTRIBUTES = {"booking": BOOKING_ATTRIBUTES, "guest": GUEST_ATTRIBUTES}
-_VALIDATORS = {"booking": _booking_errors, "guest": _guest_errors}
-_COLLECTIONS = {"bookings": "booking", "guests": "guest"}
+def _room_errors(attributes):
+    """Return the validation details of a complete set of room attributes."""
+    errors = []
+    if not (isinstance(attributes.get("number"), str) and attributes["number"]):
+        errors.append({"field": "number", "message": "must be a non-empty string"})
+    if not isinstance(attributes.get("name"), str | None):
+        errors.append({"field": "name", "message": "must be a string or null"})
+    capacity = attributes.get("capacity")
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+        errors.append({"field": "capacity", "message": "must be an integer >= 1"})
+    rate = attributes.get("rate")
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or rate < 0:
+        errors.append({"field": "rate", "message": "must be a number >= 0"})
+    return errors
+
+
+_ATTRIBUTES = {
+    "booking": BOOKING_ATTRIBUTES,
+    "guest": GUEST_ATTRIBUTES,
+    "room": ROOM_ATTRIBUTES,
+}
+_VALIDATORS = {"booking": _booking_errors, "guest": _guest_errors, "room": _room_errors}
+_COLLECTIONS = {"bookings": "booking", "guests": "guest", "rooms": "room"}
 
 
 @dataclass
@@ -469,6 +510,7 @@ class ReferenceServer:
         *,
         bookings=100,
         guests=50,
+        rooms=0,
         seed=1,
         api_key=None,
         basic=None,
@@ -490,7 +532,12 @@ class ReferenceServer:
         self._fault = None
         self._httpd = None
         self._thread = None
-        self._sizes = {"bookings": bookings, "guests": guests, "seed": seed}
+        self._sizes = {
+            "bookings": bookings,
+            "guests": guests,
+            "rooms": rooms,
+            "seed": seed,
+        }
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------
@@ -561,20 +608,22 @@ class ReferenceServer:
             self._fault = fault
         return state
 
-    def reset(self, bookings=None, guests=None, seed=None):
+    def reset(self, bookings=None, guests=None, seed=None, rooms=None):
         """Regenerate the data, clear the fault and the statistics.
 
         Arguments left out keep their previous value. Issued tokens stay valid.
         Returns the sizes, the seed and the generation time in seconds.
         """
         sizes = dict(self._sizes)
-        given = {"bookings": bookings, "guests": guests, "seed": seed}
+        given = {"bookings": bookings, "guests": guests, "rooms": rooms, "seed": seed}
         sizes.update({key: value for key, value in given.items() if value is not None})
         if any(not isinstance(value, int) or value < 0 for value in sizes.values()):
-            raise ValueError("bookings, guests and seed must be integers >= 0")
+            raise ValueError("bookings, guests, rooms and seed must be integers >= 0")
         started = time.perf_counter()
         # Generated outside the lock: requests keep being served meanwhile.
-        data = _Dataset.generate(sizes["bookings"], sizes["guests"], sizes["seed"])
+        data = _Dataset.generate(
+            sizes["bookings"], sizes["guests"], sizes["seed"], sizes["rooms"]
+        )
         with self._lock:
             self._data = data
             self._sizes = sizes
@@ -963,7 +1012,9 @@ class ReferenceServer:
             collection = self._data.collection(type_)
             id_, seq = collection.next_id()
             defaults = dict.fromkeys(_ATTRIBUTES[type_], "")
-            if type_ == "booking":
+            if type_ == "room":
+                defaults.update(name=None, capacity=1, rate=0.0)
+            elif type_ == "booking":
                 defaults.update(
                     reference=f"BK-{seq:06d}",
                     status="tentative",
@@ -1196,6 +1247,7 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=8079)
     parser.add_argument("--bookings", type=int, default=50)
     parser.add_argument("--guests", type=int, default=20)
+    parser.add_argument("--rooms", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--api-key", help="accept X-API-Key or Bearer with this key")
     parser.add_argument("--basic", metavar="USER:PASSWORD", help="accept HTTP Basic")
@@ -1213,6 +1265,7 @@ def main(argv=None):
     server = ReferenceServer(
         bookings=args.bookings,
         guests=args.guests,
+        rooms=args.rooms,
         seed=args.seed,
         api_key=args.api_key,
         basic=basic,
@@ -1224,8 +1277,8 @@ def main(argv=None):
     )
     with server:
         print(
-            f"Reference server on {server.url} with {args.bookings} bookings and "
-            f"{args.guests} guests; Ctrl-C to stop.",
+            f"Reference server on {server.url} with {args.bookings} bookings, "
+            f"{args.guests} guests and {args.rooms} rooms; Ctrl-C to stop.",
             flush=True,
         )
         with contextlib.suppress(KeyboardInterrupt):
