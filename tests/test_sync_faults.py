@@ -65,8 +65,8 @@ class TestSyncFaults(SyncCase):
         )
 
     def _page_job(self, run):
-        backend = self.backend.with_context(queue_job__no_delay=False)
-        delayable = backend.with_delay(max_retries=5)._sync_page(run, "booking", 1)
+        run = run.with_context(queue_job__no_delay=False)
+        delayable = run.with_delay(max_retries=5)._sync_page("bookings", 1)
         return Job.load(self.env, delayable.uuid)
 
     def test_rate_limited_page_is_retried_after_retry_after(self):
@@ -92,7 +92,7 @@ class TestSyncFaults(SyncCase):
             {"backend_id": self.backend.id, "kind": "full"}
         )
         self.remote.set_fault("malformed_json", times=1)
-        self.backend._sync_page(run, "booking", 1)
+        run._sync_page("bookings", 1)
         self.assertEqual(run.pages_failed, 1)
         self.assertIn("malformed JSON", run.page_errors)
         self.assertFalse(self.env["integration.binding"].search_count([]))
@@ -104,7 +104,7 @@ class TestSyncFaults(SyncCase):
         run = self.env["integration.sync.run"].create(
             {"backend_id": self.backend.id, "kind": "full"}
         )
-        self.backend._sync_page(run, "guest", 1)
+        run._sync_page("guests", 1)
         self.assertEqual(run.pages_failed, 1)
         self.assertIn("timed out", run.page_errors)
 
@@ -113,7 +113,7 @@ class TestSyncFaults(SyncCase):
         run = self.env["integration.sync.run"].create(
             {"backend_id": self.backend.id, "kind": "full"}
         )
-        self.backend._sync_page(run, "guest", 1)
+        run._sync_page("guests", 1)
         job = self._page_job(run)
         with self.assertRaises(RetryableJobError) as caught:
             job.perform()

@@ -131,12 +131,12 @@ class TestSyncFullAndDelta(SyncCase):
         run = self.env["integration.sync.run"].create(
             {"backend_id": self.backend.id, "kind": "delta", "since": cursor}
         )
-        self.backend._sync_page(run, "booking", 1)
+        run._sync_page("bookings", 1)
         # The second page meets an HTML error page (outside a job: no retry,
         # the page is recorded as failed).
         self.remote.set_fault("html_error", times=1, path_prefix="/bookings")
-        self.backend._sync_page(run, "booking", 2)
-        self.assertEqual(self.backend._sync_finish(run), "failed")
+        run._sync_page("bookings", 2)
+        self.assertEqual(run._sync_finish(), "failed")
         self.assertEqual((run.pages_done, run.pages_failed), (1, 1))
         self.assertIn("HTML error page", run.page_errors)
         self.assertEqual(self.backend.delta_cursor, cursor)
@@ -152,10 +152,10 @@ class TestSyncFullAndDelta(SyncCase):
 
     def test_periodic_cron_starts_due_delta_sync(self):
         self.backend.sync_interval = 30
-        self.env["integration.backend"]._cron_periodic_sync()
+        self.env["integration.sync.run"]._cron_periodic_sync()
         run = self.last_run()
         self.assertEqual((run.kind, run.state), ("delta", "done"))
         self.assertTrue(self.backend.last_periodic_sync_at)
         # Not due again before its interval.
-        self.env["integration.backend"]._cron_periodic_sync()
+        self.env["integration.sync.run"]._cron_periodic_sync()
         self.assertEqual(self.last_run(), run)

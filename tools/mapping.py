@@ -12,6 +12,8 @@ REST API parse through here, so one bad field gives the same message everywhere.
 """
 
 from datetime import date
+from datetime import datetime
+from datetime import timezone
 
 BOOKING_TYPE = "booking"
 GUEST_TYPE = "guest"
@@ -210,3 +212,20 @@ def relationship_id(resource, name):
         return str(linkage["id"]) if linkage else None
     except (KeyError, TypeError):
         return None
+
+
+def remote_stamp(value):
+    """Parse a remote ISO 8601 ``updated_at`` into an aware datetime, or None."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def is_newer(stamp, than):
+    """Whether remote stamp ``stamp`` is later than ``than`` (None = never)."""
+    new, old = remote_stamp(stamp), remote_stamp(than)
+    return new is not None and (old is None or new > old)

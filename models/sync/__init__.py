@@ -1,4 +1,6 @@
+from . import importer
 from . import integration_backend
 from . import integration_binding
 from . import integration_conflict
 from . import integration_sync_run
+from . import realtime

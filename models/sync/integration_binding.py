@@ -1,5 +1,17 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The binder: an Odoo record ↔ its copy in an external system.
+
+A binding keeps the external id, the remote ``updated_at`` and the hash of the
+values last synced; from them it tells which side changed, applies the
+backend's conflict strategy when both did, and pushes Odoo's version to a
+two-way backend. Importing pages is the importer's (importer.py), planning
+runs the run's (integration_sync_run.py).
+"""
+
+import json
+from datetime import timezone
+
 from odoo import _
 from odoo import api
 from odoo import fields
@@ -8,8 +20,15 @@ from odoo.addons.queue_job.job import identity_exact
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
+from ...tools import mapping
+from ...tools import merge
+from ...tools import remote_client
 from ..common.access import USER
 from ..common.access import requires_group
+from .importer import SYNC_CONTEXT_KEY
+from .importer import Importer
+from .importer import declared_resources
+from .importer import resource_of_model
 
 STATE_SYNCED = "synced"
 STATE_CONFLICT = "conflict"
@@ -18,11 +37,6 @@ STATES = [
     (STATE_SYNCED, "Synced"),
     (STATE_CONFLICT, "Conflict"),
     (STATE_ERROR, "Error"),
-]
-# Odoo models a backend synchronises, with the JSON:API type of each.
-BOUND_MODELS = [
-    ("integration.booking", "Booking"),
-    ("res.partner", "Guest"),
 ]
 
 
@@ -40,7 +54,8 @@ class IntegrationBinding(models.Model):
         "integration.backend", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
-    model = fields.Selection(BOUND_MODELS, required=True)
+    # Every model that declares itself (integration.resource.mixin) may be bound.
+    model = fields.Selection(selection="_selection_models", required=True)
     # Zero until the record is created: a remote record that could not be
     # imported still gets a binding, which carries its error and its retry.
     res_id = fields.Integer(string="Record ID", index=True)
@@ -64,6 +79,13 @@ class IntegrationBinding(models.Model):
             "An external record is bound only once per backend and model.",
         ),
     ]
+
+    @api.model
+    def _selection_models(self):
+        return [
+            (resource.model, resource.type.capitalize())
+            for resource in declared_resources(self.env).values()
+        ]
 
     @api.constrains("backend_id", "model", "res_id")
     def _check_record_company(self):
@@ -117,7 +139,7 @@ class IntegrationBinding(models.Model):
     def _push_records(self, records):
         """Queue pushing records Odoo changed to their two-way backends, except
         the backend the change came from (echo suppression)."""
-        origin = self.env.context.get("integration_sync_backend_id")
+        origin = self.env.context.get(SYNC_CONTEXT_KEY)
         bindings = self.sudo().search(
             [
                 ("model", "=", records._name),
@@ -128,9 +150,21 @@ class IntegrationBinding(models.Model):
             ]
         )
         for backend, backend_bindings in bindings.grouped("backend_id").items():
-            backend._in_company().with_delay(
+            backend_bindings.with_company(backend.company_id).with_delay(
                 channel="root.integration.sync", identity_key=identity_exact
-            )._push_job(backend_bindings)
+            )._push_job()
+
+    def _push_job(self):
+        """Send Odoo's changes of these bound records to their two-way backend.
+
+        The remote version is read first and goes through the same upsert as a
+        sync, so a record changed on both sides follows the conflict strategy.
+        """
+        for backend, bindings in self.exists().grouped("backend_id").items():
+            importer = Importer(backend)
+            for binding in bindings.filtered(lambda b: b.state == STATE_SYNCED):
+                importer.refresh(binding)
+        return True
 
     @api.model
     def _resync_records(self, records):
@@ -158,3 +192,240 @@ class IntegrationBinding(models.Model):
         for backend, bindings in self.sudo().grouped("backend_id").items():
             backend._resync_bindings(bindings)
         return True
+
+    # -- the binder's bookkeeping (called by the importer) ----------------------
+
+    @api.model
+    def _bound_records(self, backend, model_name, external_ids):
+        """Return {external id: (binding, existing record or None)} for the
+        remote ids of one model, read in two queries for a whole page."""
+        bindings = self.search(
+            [
+                ("backend_id", "=", backend.id),
+                ("model", "=", model_name),
+                ("external_id", "in", list(external_ids)),
+            ]
+        )
+        # A record that left the backend's company is not its to write.
+        records = {
+            record.id: record
+            for record in self.env[model_name]
+            .browse(bindings.filtered("res_id").mapped("res_id"))
+            .exists()
+            if backend._owns(record)
+        }
+        return {b.external_id: (b, records.get(b.res_id)) for b in bindings}
+
+    @api.model
+    def _bind_created(self, backend, records, items, run):
+        """Bind records just created from remote ``items`` ((external id,
+        values, stamp, binding or None) each, in the order of ``records``)."""
+        now = fields.Datetime.now()
+        new_bindings = []
+        for record, (external_id, values, stamp, binding) in zip(
+            records, items, strict=True
+        ):
+            binding_values = {
+                "res_id": record.id,
+                "remote_updated_at": stamp,
+                "sync_hash": merge.values_hash(values),
+                "last_sync_at": now,
+                "state": STATE_SYNCED,
+                "last_error": False,
+                "run_id": run.id if run else False,
+            }
+            if binding:
+                binding.write(binding_values)
+            else:
+                new_bindings.append(
+                    dict(
+                        binding_values,
+                        backend_id=backend.id,
+                        model=records._name,
+                        external_id=external_id,
+                    )
+                )
+        self.create(new_bindings)
+
+    @api.model
+    def _record_error(self, backend, model_name, external_id, message, run):
+        """Mark one remote record as failed on its binding (created if none)."""
+        values = {
+            "state": STATE_ERROR,
+            "last_error": message,
+            "last_sync_at": fields.Datetime.now(),
+            "run_id": run.id if run else False,
+        }
+        binding = self._bound_records(backend, model_name, [external_id]).get(
+            external_id, (self.browse(), None)
+        )[0]
+        if binding:
+            binding.write(values)
+        else:
+            self.create(
+                dict(
+                    values,
+                    backend_id=backend.id,
+                    model=model_name,
+                    external_id=external_id,
+                )
+            )
+
+    # -- conflicts and push --------------------------------------------------------
+
+    def _sync_update(self, record, remote, stamp, run, counts):
+        """Bring a bound record and its remote version together.
+
+        Only the remote changed: write it. Only Odoo changed: push it (two-way).
+        Both changed: the backend's conflict strategy decides; manual leaves an
+        integration.conflict and the binding waits. Nothing changed: no write.
+        """
+        self.ensure_one()
+        backend = self.backend_id
+        local = record._sync_values()
+        if self.state == STATE_CONFLICT:
+            conflict = self.env["integration.conflict"].search(
+                [("binding_id", "=", self.id), ("state", "=", "open")], limit=1
+            )
+            if mapping.is_newer(stamp, conflict.remote_updated_at):
+                conflict.write(
+                    {
+                        "remote_values": json.dumps(remote, default=str),
+                        "remote_updated_at": stamp,
+                        "differing_fields": ", ".join(
+                            merge.changed_fields(local, remote)
+                        ),
+                    }
+                )
+            counts["conflict_count"] += 1
+            return
+        remote_changed = mapping.is_newer(stamp, self.remote_updated_at)
+        local_changed = merge.values_hash(local) != self.sync_hash
+        if not merge.changed_fields(local, remote):
+            # Same data on both sides: only remember the remote version.
+            if remote_changed or self.state != STATE_SYNCED:
+                self._mark_synced(stamp, local, run)
+            counts["unchanged_count"] += 1
+            return
+        if remote_changed and local_changed:
+            counts["conflict_count"] += 1
+            result = merge.resolve(
+                backend.conflict_strategy,
+                local,
+                remote,
+                record.write_date and record.write_date.replace(tzinfo=timezone.utc),
+                mapping.remote_stamp(stamp),
+            )
+            if result is None:
+                self._open_conflict(local, remote, stamp, run)
+                return
+        elif remote_changed:
+            result = remote
+        elif backend._pushes():
+            result = local
+        else:
+            # Pull-only: Odoo's own edits stay until the remote changes.
+            counts["unchanged_count"] += 1
+            return
+        self._apply_values(record, local, remote, result, stamp, run)
+        counts["updated_count"] += 1
+
+    def _mark_synced(self, stamp, values, run):
+        """Record ``values`` at remote version ``stamp`` as the synced ones."""
+        self.write(
+            {
+                "remote_updated_at": stamp,
+                "sync_hash": merge.values_hash(values),
+                "state": STATE_SYNCED,
+                "last_error": False,
+                "last_sync_at": fields.Datetime.now(),
+                "run_id": run.id if run else self.run_id.id,
+            }
+        )
+
+    def _apply_values(self, record, local, remote, result, stamp, run):
+        """Make Odoo hold ``result`` and, on a two-way backend, the remote too;
+        then record ``result`` as the synced version."""
+        backend = self.backend_id
+        changed = merge.changed_fields(local, result)
+        if changed:
+            vals = record._sync_prepare_vals([{k: result[k] for k in changed}], backend)
+            record.with_context(**{SYNC_CONTEXT_KEY: backend.id}).write(vals[0])
+        if backend._pushes() and merge.changed_fields(remote, result):
+            stamp = self._push(record, result)
+        self._mark_synced(stamp, result, run)
+
+    def _push(self, record, values):
+        """PATCH the remote copy of the record; return its new updated_at."""
+        resource = resource_of_model(self.env, self.model)
+        data = {
+            "id": self.external_id,
+            "type": resource.type,
+            "attributes": record._sync_attributes(values),
+        }
+        relationships = self._push_relationships(resource, values)
+        if relationships:
+            data["relationships"] = relationships
+        document = self.backend_id._remote(
+            "PATCH",
+            f"{resource.collection}/{self.external_id}",
+            document={"data": data},
+        )
+        try:
+            return document["data"]["attributes"]["updated_at"]
+        except (KeyError, TypeError):
+            raise remote_client.RemoteError(
+                _("The PATCH answer has no updated_at.")
+            ) from None
+
+    def _push_relationships(self, resource, values):
+        """The JSON:API relationships of pushed values: each related record by
+        its external id on the same backend, when it is bound there."""
+        resources = declared_resources(self.env)
+        relationships = {}
+        for name, (field, target) in resource.relationships.items():
+            target = resources[target]
+            related = self.search(
+                [
+                    ("backend_id", "=", self.backend_id.id),
+                    ("model", "=", target.model),
+                    ("res_id", "=", values.get(field) or 0),
+                ],
+                limit=1,
+            )
+            if related:
+                linkage = {"type": target.type, "id": related.external_id}
+                relationships[name] = {"data": linkage}
+        return relationships
+
+    def _open_conflict(self, local, remote, stamp, run):
+        self.env["integration.conflict"].create(
+            {
+                "binding_id": self.id,
+                "local_values": json.dumps(local, default=str),
+                "remote_values": json.dumps(remote, default=str),
+                "remote_updated_at": stamp,
+                "differing_fields": ", ".join(merge.changed_fields(local, remote)),
+            }
+        )
+        self.write({"state": STATE_CONFLICT, "run_id": run.id if run else False})
+
+    def _apply_resolution(self, conflict, values):
+        """Settle ``conflict`` with ``values``: write them to Odoo, push them to a
+        two-way backend, and let the binding sync again."""
+        self.ensure_one()
+        record = self._record()
+        if not record:
+            raise UserError(_("The Odoo record of %s no longer exists.", conflict.name))
+        # JSON turned dates into strings; compare and write real values.
+        values = record._sync_values_from_json(values)
+        remote = record._sync_values_from_json(json.loads(conflict.remote_values))
+        self.state = STATE_SYNCED
+        self._apply_values(
+            record,
+            record._sync_values(),
+            remote,
+            values,
+            conflict.remote_updated_at,
+            None,
+        )

@@ -1,5 +1,8 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""A conflict the manual strategy leaves for an operator, and the buttons that
+settle it (applied by the binder, integration.binding)."""
+
 import json
 
 from odoo import _
@@ -76,7 +79,7 @@ class IntegrationConflict(models.Model):
                 values = local
             else:
                 values = merge.merge_values(remote, local)
-            conflict.backend_id._apply_resolution(conflict, values)
+            conflict.binding_id._apply_resolution(conflict, values)
             conflict.write({"state": STATE_RESOLVED, "resolution": resolution})
         return True
 
