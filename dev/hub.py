@@ -56,6 +56,8 @@ CACHE = Path(
 VENV = CACHE / "venv"
 BUILD = ROOT / ".build"
 ADDONS = BUILD / "addons"
+# Addons kept with the tests, installed by `make test` next to the module.
+TEST_ADDONS = ROOT / "tests" / "addons"
 EMBEDDED_PG_PORT = int(os.environ.get("INTEGRATION_HUB_PGPORT", "55432"))
 # Odoo refuses to connect as "postgres": the embedded cluster's superuser is "odoo".
 EMBEDDED_PG_ROLE = "odoo"
@@ -709,6 +711,11 @@ def lint(python):
     run([bindir / "bandit", "-q", "--skip", "B101,B104,B105,B106", *tests], cwd=ROOT)
 
 
+def test_addons():
+    """The names of the addons kept with the tests (tests/addons/<name>)."""
+    return sorted(p.parent.name for p in TEST_ADDONS.glob("*/__manifest__.py"))
+
+
 def cmd_test(pytest_args):
     started = time.monotonic()
     db = os.environ.get("INTEGRATION_HUB_TEST_DB", f"{MODULE}_test")
@@ -718,9 +725,19 @@ def cmd_test(pytest_args):
         template = ensure_template(pg, python)
         pg.clone(template, db)
         port = int(os.environ.get("INTEGRATION_HUB_TEST_PORT", "8069"))
-        conf = write_config(pg, f"test-{db}", db, http_port=port, workers=0)
-        say(f"installing {MODULE} in the fresh test database {db}")
-        run(odoo_install_cmd(python, conf, "-i", MODULE))
+        # The test addons (tests/addons) prove that another addon extends the
+        # hub without editing it; they are installed with it and tested too.
+        conf = write_config(
+            pg,
+            f"test-{db}",
+            db,
+            http_port=port,
+            workers=0,
+            addons_extra=[TEST_ADDONS],
+        )
+        modules = [MODULE, *test_addons()]
+        say(f"installing {', '.join(modules)} in the fresh test database {db}")
+        run(odoo_install_cmd(python, conf, "-i", ",".join(modules)))
         say(f"set-up took {time.monotonic() - started:.0f} s; running the tests")
         tests = ADDONS / MODULE / "tests"
         proc = run(

@@ -25,12 +25,13 @@ class SyncCase(TransactionCase):
 
     BOOKINGS = 25
     GUESTS = 10
+    ROOMS = 0
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.remote = ReferenceServer(
-            bookings=cls.BOOKINGS, guests=cls.GUESTS, api_key=API_KEY
+            bookings=cls.BOOKINGS, guests=cls.GUESTS, rooms=cls.ROOMS, api_key=API_KEY
         ).start()
         cls.addClassCleanup(cls.remote.stop)
         cls.env = cls.env(context=dict(cls.env.context, queue_job__no_delay=True))

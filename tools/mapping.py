@@ -229,3 +229,35 @@ def is_newer(stamp, than):
     """Whether remote stamp ``stamp`` is later than ``than`` (None = never)."""
     new, old = remote_stamp(stamp), remote_stamp(than)
     return new is not None and (old is None or new > old)
+
+
+# -- building blocks of another addon's declaration ------------------------------
+
+#: Attribute parsers: each takes the JSON value and returns the values-side
+#: value, or raises TypeError with the message a client reads.
+parse_text = _text
+parse_date = _date
+parse_count = _count
+parse_amount = _amount
+parse_code = _code
+
+
+def values_parser(resource_type, fields_map, parsers, required=()):
+    """A declaration's ``parse(attributes, partial=False)``: the attributes of
+    ``fields_map`` each through its parser of ``parsers``, ``required`` ones
+    present and not empty unless ``partial``; MappingError lists every fault."""
+
+    def parse(attrs, partial=False):
+        return _parse(resource_type, attrs, fields_map, parsers, required, partial)
+
+    return parse
+
+
+def attributes_serializer(fields_map):
+    """A declaration's ``serialize(values)``: the JSON:API attributes of
+    ``fields_map`` (dates as ISO text, empty values as null)."""
+
+    def serialize(values):
+        return _attributes(values, fields_map)
+
+    return serialize

@@ -14,7 +14,7 @@ class IntegrationResourceMixin(models.AbstractModel):
     _description = "Integration Resource"
 
     @api.model
-    def _integration_resources(self):
+    def _integration_declarations(self):
         resources = {}
         for name, spec in openapi.COLLECTIONS.items():
             resources[name] = Resource(
@@ -22,4 +22,9 @@ class IntegrationResourceMixin(models.AbstractModel):
                 include=("guest",) if name == "bookings" else (),
                 **spec,
             )
+        names = self.env.registry.descendants([self._name], "_inherit")
+        for name in names - {self._name}:
+            if not self.env[name]._abstract:
+                resource = self.env[name]._integration_declaration()
+                resources[resource.collection] = resource
         return in_dependency_order(resources)

@@ -50,7 +50,7 @@ SYNC_RECORD_ERRORS = (
 def declared_resources(env):
     """{collection: Resource} of every model of the database that declares
     itself, in dependency order (related collections first)."""
-    return env["integration.resource.mixin"]._integration_resources()
+    return env["integration.resource.mixin"]._integration_declarations()
 
 
 def resource_of_model(env, model_name):

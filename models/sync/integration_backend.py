@@ -26,11 +26,11 @@ from ...tools import remote_client
 from ..common.access import MANAGER
 from ..common.access import requires_group
 from .importer import declared_resources
-from .realtime import register_resource_handlers
 from .integration_binding import STATE_ERROR
 from .integration_sync_run import KIND_DELTA
 from .integration_sync_run import KIND_FULL
 from .integration_sync_run import KIND_RETRY
+from .realtime import register_resource_handlers
 
 AUTH_NONE = "none"
 AUTH_API_KEY = "api_key"

@@ -1,0 +1,2 @@
+from . import test_rooms_events
+from . import test_rooms_sync
