@@ -87,6 +87,8 @@ RULES = {
     ("integration.cached.mixin", "create"): NOBODY,
     ("integration.cached.mixin", "write"): NOBODY,
     ("integration.cached.mixin", "unlink"): NOBODY,
+    ("integration.resource.mixin", "create"): NOBODY,
+    ("integration.resource.mixin", "write"): NOBODY,
     ("integration.event", "emit"): PRIVATE,
     ("integration.inbound.message", "payload"): PRIVATE,
 }
@@ -101,9 +103,21 @@ ALLOWED = {
 
 def rpc_methods(env):
     """The (model, method) pairs callable over RPC that the hub's own classes
-    define, on every model of the registry (inherited ones included)."""
+    define, on every model the hub defines or extends (inherited ones included).
+
+    A model of another addon that inherits a hub mixin (the rooms of the test
+    addon) is that addon's: its access rules are its own."""
     found = set()
+    hub_models = set(
+        env["ir.model"]
+        .sudo()
+        .search([])
+        .filtered(lambda m: "integration_hub" in (m.modules or "").split(", "))
+        .mapped("model")
+    )
     for model_name in env.registry:
+        if model_name not in hub_models:
+            continue
         model = env[model_name]
         for cls in type(model).mro():
             if not cls.__module__.startswith(ADDON):
@@ -252,7 +266,7 @@ class TestRpcMethodAccess(HttpCase):
 
     def _args(self, model, method):
         """The positional arguments of a call: the records and values it acts on."""
-        if model == "integration.cached.mixin":
+        if model in ("integration.cached.mixin", "integration.resource.mixin"):
             return {
                 "create": [[{"name": "x"}]],
                 "write": [[1], {"name": "x"}],

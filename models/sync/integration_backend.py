@@ -341,24 +341,28 @@ class IntegrationBackend(models.Model):
 
     @requires_group(MANAGER)
     def action_test_connection(self):
-        """Read one record of each declared collection from the remote and tell
-        how many there are."""
+        """Read one record of the remote and tell how many there are, from the
+        declared collection that depends on most others (bookings)."""
         self.ensure_one()
-        totals = []
-        for collection in declared_resources(self.env):
-            try:
-                document = self._remote("GET", collection, {"page[size]": 1})
-            except remote_client.RemoteError as error:
-                raise UserError(_("Connection failed: %s", error)) from None
-            total = (document.get("meta") or {}).get("total")
-            totals.append(f"{total} {collection}")
+        resource = max(
+            declared_resources(self.env).values(), key=lambda r: len(r.depends)
+        )
+        try:
+            document = self._remote("GET", resource.collection, {"page[size]": 1})
+        except remote_client.RemoteError as error:
+            raise UserError(_("Connection failed: %s", error)) from None
+        total = (document.get("meta") or {}).get("total")
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
                 "title": _("Connection works"),
-                "message": _("The backend has %s.", ", ".join(totals)),
+                "message": _(
+                    "The backend has %(total)s %(collection)s.",
+                    total=total,
+                    collection=resource.collection,
+                ),
             },
         }
 

@@ -42,6 +42,9 @@ class IntegrationResourceMixin(models.AbstractModel):
     def write(self, vals):
         """Write; announce changes of synced fields to the endpoints and queue
         their push to two-way backends."""
+        if self._abstract:
+            # The mixin itself has no records: the ORM refuses the write.
+            return super().write(vals)
         resource = self._integration_declaration()
         watched = resource.synced_fields | {leaf[0] for leaf in resource.domain}
         if not watched & vals.keys():
