@@ -84,7 +84,11 @@ class ApiV1Controller(http.Controller):
         """The OpenAPI 3.1 document of this API."""
         if request.httprequest.method not in READ_METHODS:
             return _read_only_answer()
-        document = openapi.build_document(request.httprequest.host_url.rstrip("/"))
+        collections = request.env["integration.resource.mixin"].sudo()
+        document = openapi.build_document(
+            collections._integration_declarations(),
+            request.httprequest.host_url.rstrip("/"),
+        )
         return json_response(document)
 
     @http.route(
@@ -95,7 +99,11 @@ class ApiV1Controller(http.Controller):
         if request.httprequest.method not in READ_METHODS:
             return _read_only_answer()
         return request.make_response(
-            openapi.docs_html(),
+            openapi.docs_html(
+                request.env["integration.resource.mixin"]
+                .sudo()
+                ._integration_declarations()
+            ),
             headers=[
                 ("Content-Type", "text/html; charset=utf-8"),
                 ("X-Request-Id", new_request_id()),

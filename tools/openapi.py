@@ -1,13 +1,11 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""What the REST API v1 serves, as data, and the OpenAPI 3.1 document built from it.
+"""The OpenAPI 3.1 document and the human page of the REST API v1.
 
-:data:`COLLECTIONS` describes each collection: the model behind it, which records
-belong to it, the attributes (taken from :mod:`.mapping`, the same table the sync
-parses through), relationships, filters and sort keys. The API model answers
-requests from this description and :func:`build_document` describes the API from
-it, so the document cannot drift from the behaviour. :func:`docs_html` renders the
-human page with one anchor per error code (the ``documentation_url`` target).
+Both are built from the declared collections (``{name: Resource}``, see
+:mod:`.resources`) the API model answers from, so the document cannot drift from
+the behaviour. :func:`docs_html` renders the human page with one anchor per error
+code (the ``documentation_url`` target).
 """
 
 import html
@@ -19,35 +17,8 @@ API_PREFIX = "/api/v1"
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 # PostgreSQL integers: larger ids and page numbers cannot exist, refuse them early.
-MAX_INT = 2**31 - 1
+MAX_INT = mapping.MAX_INT
 
-_NULLABLE_TEXT = {"type": ["string", "null"]}
-_DATE = {"type": "string", "format": "date"}
-_COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
-_ISO_CODE = {"type": ["string", "null"], "minLength": 2, "maxLength": 3}
-
-# JSON Schema of every attribute, keyed like mapping.BOOKING_FIELDS/GUEST_FIELDS.
-BOOKING_ATTRIBUTE_SCHEMAS = {
-    "reference": {"type": "string", "minLength": 1},
-    "status": {"type": "string", "enum": list(mapping.BOOKING_STATUSES)},
-    "check_in": _DATE,
-    "check_out": dict(_DATE, description="Strictly after check_in."),
-    "room": _NULLABLE_TEXT,
-    "adults": _COUNT,
-    "children": _COUNT,
-    "amount": {"type": "number", "minimum": 0},
-    "currency": dict(_ISO_CODE, description="ISO 4217 code, e.g. EUR."),
-    "notes": _NULLABLE_TEXT,
-}
-GUEST_ATTRIBUTE_SCHEMAS = {
-    "name": {"type": "string", "minLength": 1},
-    "email": _NULLABLE_TEXT,
-    "phone": _NULLABLE_TEXT,
-    "street": _NULLABLE_TEXT,
-    "city": _NULLABLE_TEXT,
-    "zip": _NULLABLE_TEXT,
-    "country_code": dict(_ISO_CODE, description="ISO 3166-1 alpha-2 code."),
-}
 # Served, never written: clients may send them back, they are ignored.
 READ_ONLY_ATTRIBUTES = {
     "updated_at": {
@@ -58,84 +29,6 @@ READ_ONLY_ATTRIBUTES = {
     }
 }
 
-BOOKING_DELETE_RULE = (
-    "A tentative booking is deleted. A confirmed or checked-in booking is kept for "
-    "history and cancelled instead (status becomes `cancelled`); deleting an "
-    "already cancelled booking changes nothing. A checked-out or no-show booking "
-    "happened: it can be neither deleted nor cancelled (409). Both successful cases "
-    "answer 204."
-)
-GUEST_DELETE_RULE = (
-    "A guest without bookings is deleted (204). A guest with bookings, in any "
-    "company, is kept (409): delete or reassign the bookings first."
-)
-
-# Both collections filter on their last change the same way.
-UPDATED_SINCE_FILTER = (
-    "write_date",
-    ">=",
-    "datetime",
-    "Changed at or after this time (ISO 8601).",
-)
-# Collection name -> how the API serves it. ``codes`` maps a mapping values key
-# that holds an ISO code to (field, comodel, code field) on the Odoo side.
-COLLECTIONS = {
-    "bookings": {
-        "type": mapping.BOOKING_TYPE,
-        "model": "integration.booking",
-        "domain": [],
-        "create_values": {},
-        "attributes": mapping.BOOKING_FIELDS,
-        "required": mapping.BOOKING_REQUIRED,
-        "schemas": BOOKING_ATTRIBUTE_SCHEMAS,
-        "parse": mapping.booking_values_from_attributes,
-        "serialize": mapping.booking_attributes,
-        "codes": {"currency": ("currency_id", "res.currency", "name")},
-        "relationships": {"guest": ("guest_id", "guests")},
-        "filters": {
-            "status": ("status", "in", "statuses", "Comma-separated statuses."),
-            "updated_since": UPDATED_SINCE_FILTER,
-            "check_in_from": ("check_in", ">=", "date", "Check-in on or after."),
-            "check_in_to": ("check_in", "<=", "date", "Check-in on or before."),
-            "guest": ("guest_id", "=", "id", "Bookings of this guest id."),
-        },
-        "sorts": {
-            "reference": "name",
-            "status": "status",
-            "check_in": "check_in",
-            "check_out": "check_out",
-            "amount": "amount",
-            "updated_at": "write_date",
-        },
-        "delete_rule": BOOKING_DELETE_RULE,
-    },
-    "guests": {
-        "type": mapping.GUEST_TYPE,
-        "model": "res.partner",
-        "domain": [("is_guest", "=", True)],
-        "create_values": {"is_guest": True},
-        "attributes": mapping.GUEST_FIELDS,
-        "required": mapping.GUEST_REQUIRED,
-        "schemas": GUEST_ATTRIBUTE_SCHEMAS,
-        "parse": mapping.guest_values_from_attributes,
-        "serialize": mapping.guest_attributes,
-        "codes": {"country_code": ("country_id", "res.country", "code")},
-        "relationships": {},
-        "filters": {
-            "updated_since": UPDATED_SINCE_FILTER,
-            "email": ("email", "=ilike", "text", "Exact e-mail, case-insensitive."),
-            "name": ("name", "ilike", "text", "Name contains, case-insensitive."),
-        },
-        "sorts": {
-            "name": "name",
-            "email": "email",
-            "city": "city",
-            "updated_at": "write_date",
-        },
-        "delete_rule": GUEST_DELETE_RULE,
-    },
-}
-TYPES = {spec["type"]: name for name, spec in COLLECTIONS.items()}
 
 # Error code -> (HTTP status, what it means, what to do). One anchor each in the docs.
 ERROR_CODES = {
@@ -282,20 +175,20 @@ def _errors(*statuses):
     }
 
 
-def _resource_schemas(spec):
+def _resource_schemas(spec, collections):
     """Schemas of one resource: as served, and as sent for create/replace/patch."""
-    rtype = spec["type"]
+    rtype = spec.type
     title = rtype.capitalize()
-    attributes = dict(spec["schemas"], **READ_ONLY_ATTRIBUTES)
+    attributes = dict(spec.schemas, **READ_ONLY_ATTRIBUTES)
     relationships = {
         name: {
             "type": "object",
             "properties": {
-                "data": _ref(f"{COLLECTIONS[target]['type'].capitalize()}Linkage")
+                "data": _ref(f"{collections[target].type.capitalize()}Linkage")
             },
             "required": ["data"],
         }
-        for name, (_field, target) in spec["relationships"].items()
+        for name, (_field, target) in spec.relationships.items()
     }
     served = {
         "type": "object",
@@ -317,8 +210,8 @@ def _resource_schemas(spec):
         },
     }
     for kind, required in (
-        ("Create", list(spec["required"])),
-        ("Replace", list(spec["schemas"])),
+        ("Create", list(spec.required)),
+        ("Replace", list(spec.schemas)),
         ("Patch", []),
     ):
         attrs = {"type": "object", "properties": attributes}
@@ -358,12 +251,12 @@ def _list_parameters(name, spec):
             "name": "sort",
             "in": "query",
             "description": "Comma-separated sort keys, `-` for descending: "
-            + ", ".join(f"`{key}`" for key in spec["sorts"])
+            + ", ".join(f"`{key}`" for key in spec.sorts)
             + ". The id always breaks ties, so pages never skip or repeat records.",
             "schema": {"type": "string", "pattern": _sort_pattern(spec)},
         },
     ]
-    for filter_name, (_f, _op, kind, description) in spec["filters"].items():
+    for filter_name, (_f, _op, kind, description) in spec.filters.items():
         schema = _FILTER_SCHEMAS[kind]
         for param in (filter_name, f"filter[{filter_name}]"):
             params.append(
@@ -379,20 +272,20 @@ def _list_parameters(name, spec):
 
 
 def _sort_pattern(spec):
-    key = "-?(" + "|".join(spec["sorts"]) + ")"
+    key = "-?(" + "|".join(spec.sorts) + ")"
     return f"^{key}(,{key})*$"
 
 
 def _read_parameters(name, spec):
-    params = [{"$ref": f"#/components/parameters/fields_{spec['type']}"}]
-    if spec["relationships"]:
+    params = [{"$ref": f"#/components/parameters/fields_{spec.type}"}]
+    if spec.relationships:
         params.append({"$ref": "#/components/parameters/fields_guest"})
         params.append(
             {
                 "name": "include",
                 "in": "query",
                 "description": "Related resources to add under `included`.",
-                "schema": {"type": "string", "enum": list(spec["relationships"])},
+                "schema": {"type": "string", "enum": list(spec.relationships)},
             }
         )
     return params
@@ -408,15 +301,15 @@ _FILTER_SCHEMAS = {
 }
 
 
-def _paths():
+def _paths(collections):
     paths = {}
     write_headers = [
         {"$ref": "#/components/parameters/Idempotency-Key"},
         {"$ref": "#/components/parameters/If-Match"},
     ]
     read_ok_headers = ["X-Request-Id", "ETag", *_RATE_HEADERS]
-    for name, spec in COLLECTIONS.items():
-        title = spec["type"].capitalize()
+    for name, spec in collections.items():
+        title = spec.type.capitalize()
         one = {
             "type": "object",
             "required": ["data"],
@@ -460,8 +353,8 @@ def _paths():
                 },
             },
             "post": {
-                "operationId": f"create_{spec['type']}",
-                "summary": f"Create a {spec['type']}",
+                "operationId": f"create_{spec.type}",
+                "summary": f"Create a {spec.type}",
                 "tags": [name],
                 "parameters": [write_headers[0]],
                 "requestBody": {
@@ -481,15 +374,15 @@ def _paths():
         paths[f"{API_PREFIX}/{name}/{{id}}"] = {
             "parameters": [id_param],
             "get": {
-                "operationId": f"get_{spec['type']}",
-                "summary": f"Read a {spec['type']}",
+                "operationId": f"get_{spec.type}",
+                "summary": f"Read a {spec.type}",
                 "tags": [name],
                 "parameters": [
                     *_read_parameters(name, spec),
                     {"$ref": "#/components/parameters/If-None-Match"},
                 ],
                 "responses": {
-                    "200": _response(f"The {spec['type']}", one, read_ok_headers),
+                    "200": _response(f"The {spec.type}", one, read_ok_headers),
                     "304": _response(
                         "Not modified (If-None-Match)", None, ["X-Request-Id", "ETag"]
                     ),
@@ -503,9 +396,9 @@ def _paths():
                 name, spec, "Patch", "update", write_headers, one
             ),
             "delete": {
-                "operationId": f"delete_{spec['type']}",
-                "summary": f"Delete a {spec['type']}",
-                "description": spec["delete_rule"],
+                "operationId": f"delete_{spec.type}",
+                "summary": f"Delete a {spec.type}",
+                "description": spec.delete_rule,
                 "tags": [name],
                 "parameters": [write_headers[1]],
                 "responses": {
@@ -522,7 +415,7 @@ def _paths():
 
 
 def _write_operation(name, spec, kind, verb, headers, one):
-    title = spec["type"].capitalize()
+    title = spec.type.capitalize()
     description = (
         "Replaces the record: every attribute and relationship must be given "
         "(null clears a nullable one)."
@@ -530,8 +423,8 @@ def _write_operation(name, spec, kind, verb, headers, one):
         else "Changes only the attributes and relationships given."
     )
     return {
-        "operationId": f"{verb}_{spec['type']}",
-        "summary": f"{kind} a {spec['type']}",
+        "operationId": f"{verb}_{spec.type}",
+        "summary": f"{kind} a {spec.type}",
         "description": description,
         "tags": [name],
         "parameters": headers,
@@ -541,7 +434,7 @@ def _write_operation(name, spec, kind, verb, headers, one):
         },
         "responses": {
             "200": _response(
-                f"The {spec['type']} as saved",
+                f"The {spec.type} as saved",
                 one,
                 ["X-Request-Id", "ETag", *_RATE_HEADERS],
             ),
@@ -554,10 +447,10 @@ _RATE_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
 _INCLUDED = {"type": "array", "items": {"$ref": "#/components/schemas/Guest"}}
 
 
-def _components():
+def _components(collections):
     schemas = {}
-    for spec in COLLECTIONS.values():
-        schemas.update(_resource_schemas(spec))
+    for spec in collections.values():
+        schemas.update(_resource_schemas(spec, collections))
     schemas["Error"] = {
         "type": "object",
         "required": ["error"],
@@ -645,10 +538,10 @@ def _components():
             "schema": {"type": "string"},
         },
     }
-    for spec in COLLECTIONS.values():
-        names = [*spec["schemas"], *READ_ONLY_ATTRIBUTES, *spec["relationships"]]
-        key = f"fields[{spec['type']}]"
-        parameters[f"fields_{spec['type']}"] = {
+    for spec in collections.values():
+        names = [*spec.schemas, *READ_ONLY_ATTRIBUTES, *spec.relationships]
+        key = f"fields[{spec.type}]"
+        parameters[f"fields_{spec.type}"] = {
             "name": key,
             "in": "query",
             "description": "Sparse fieldset: only these attributes and relationships.",
@@ -683,8 +576,9 @@ def _components():
     }
 
 
-def build_document(server_url=None):
-    """The OpenAPI 3.1 document of the REST API v1, as a dictionary."""
+def build_document(collections, server_url=None):
+    """The OpenAPI 3.1 document of the REST API v1 serving ``collections``
+    ({name: Resource}), as a dictionary."""
     document = {
         "openapi": "3.1.0",
         "info": {
@@ -695,8 +589,8 @@ def build_document(server_url=None):
             "(`RateLimit-*` headers, 429 with `Retry-After`). gzip when "
             "`Accept-Encoding: gzip` and the body is large.",
         },
-        "paths": _paths(),
-        "components": _components(),
+        "paths": _paths(collections),
+        "components": _components(collections),
         "security": [{"apiKey": []}],
     }
     if server_url:
@@ -704,8 +598,9 @@ def build_document(server_url=None):
     return document
 
 
-def docs_html():
-    """The human documentation page, one anchor per error code."""
+def docs_html(collections):
+    """The human documentation page of ``collections``, one anchor per error
+    code."""
     esc = html.escape
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -719,19 +614,19 @@ def docs_html():
         "company rules apply.</p>",
         "<h2 id='collections'>Collections</h2>",
     ]
-    for name, spec in COLLECTIONS.items():
+    for name, spec in collections.items():
         parts.append(f"<h3 id='{esc(name)}'>{API_PREFIX}/{esc(name)}</h3><ul>")
         parts.append(
             "<li>Attributes: "
-            + ", ".join(f"<code>{esc(a)}</code>" for a in spec["schemas"])
+            + ", ".join(f"<code>{esc(a)}</code>" for a in spec.schemas)
             + " (required on create: "
-            + ", ".join(f"<code>{esc(a)}</code>" for a in spec["required"])
+            + ", ".join(f"<code>{esc(a)}</code>" for a in spec.required)
             + "), read-only <code>updated_at</code>.</li>"
         )
-        if spec["relationships"]:
+        if spec.relationships:
             parts.append(
                 "<li>Relationships: "
-                + ", ".join(f"<code>{esc(r)}</code>" for r in spec["relationships"])
+                + ", ".join(f"<code>{esc(r)}</code>" for r in spec.relationships)
                 + " (<code>?include=</code> adds them under "
                 "<code>included</code>).</li>"
             )
@@ -739,16 +634,16 @@ def docs_html():
             "<li>Filters (plain or <code>filter[name]</code>): "
             + ", ".join(
                 f"<code>{esc(f)}</code> ({esc(desc)})"
-                for f, (_fld, _op, _kind, desc) in spec["filters"].items()
+                for f, (_fld, _op, _kind, desc) in spec.filters.items()
             )
             + "</li>"
         )
         parts.append(
             "<li>Sort keys: "
-            + ", ".join(f"<code>{esc(s)}</code>" for s in spec["sorts"])
+            + ", ".join(f"<code>{esc(s)}</code>" for s in spec.sorts)
             + "</li>"
         )
-        parts.append(f"<li>DELETE: {esc(spec['delete_rule'])}</li></ul>")
+        parts.append(f"<li>DELETE: {esc(spec.delete_rule)}</li></ul>")
     parts.append(
         "<h2 id='pagination'>Pagination</h2><p><code>page</code>/<code>per_page</code> "
         f"or <code>page[number]</code>/<code>page[size]</code>; at most {MAX_PER_PAGE} "
