@@ -118,7 +118,7 @@ class TestApiAccess(ApiCase):
         )
 
     def test_protocol_errors(self):
-        self.assert_error(self.call("GET", "/api/v1/rooms"), 404, "not_found")
+        self.assert_error(self.call("GET", "/api/v1/spaceships"), 404, "not_found")
         self.assert_error(self.call("GET", "/api/v1/bookings/abc"), 404, "not_found")
         self.assert_error(
             self.call("GET", "/api/v1/bookings/99999999999"), 404, "not_found"

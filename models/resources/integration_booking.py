@@ -4,7 +4,6 @@ from odoo import _
 from odoo import api
 from odoo import fields
 from odoo import models
-from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
 from ...tools import mapping
@@ -50,7 +49,9 @@ class IntegrationBooking(models.Model):
 
     _name = "integration.booking"
     _description = "Booking"
-    _inherit = ["mail.thread", "mail.activity.mixin", "integration.resource.mixin"]
+    # The resource mixin first: its create and write (events, push) are the
+    # model's own, taking ``vals`` like every other write of the hub.
+    _inherit = ["integration.resource.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "check_in desc, id desc"
 
     name = fields.Char(
@@ -81,34 +82,13 @@ class IntegrationBooking(models.Model):
     )
     color = fields.Integer(compute="_compute_color")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        """Create, and announce each booking to the endpoints (outbox)."""
-        bookings = super().create(vals_list)
-        Event = self.env["integration.event"]
-        for booking in bookings:
-            Event.emit("booking.created", records=booking)
-        return bookings
-
-    def write(self, vals):
-        """Write; announce changes of synced fields to the endpoints, as a
-        cancellation when the booking becomes cancelled, and queue their push
-        to two-way backends."""
-        if not SYNCED_FIELDS & vals.keys():
-            return super().write(vals)
-        was_cancelled = {b.id for b in self if b.status == STATUS_CANCELLED}
-        result = super().write(vals)
-        Event = self.env["integration.event"]
-        for booking in self:
-            cancelled = (
-                booking.status == STATUS_CANCELLED and booking.id not in was_cancelled
-            )
-            Event.emit(
-                "booking.cancelled" if cancelled else "booking.updated",
-                records=booking,
-            )
-        self.env["integration.binding"]._push_records(self)
-        return result
+    def _integration_update_events(self, vals):
+        """A booking becoming cancelled is announced as ``booking.cancelled``."""
+        codes = super()._integration_update_events(vals)
+        if vals.get("status") == STATUS_CANCELLED:
+            for booking in self.filtered(lambda b: b.status != STATUS_CANCELLED):
+                codes[booking.id] = "booking.cancelled"
+        return codes
 
     @api.model
     def _integration_declaration(self):
@@ -195,80 +175,6 @@ class IntegrationBooking(models.Model):
                             name=booking.name,
                         )
                     )
-
-    # -- sync ---------------------------------------------------------------
-
-    def _sync_values(self):
-        """Return the booking's values in the mapped form the sync compares and
-        hashes (see tools/mapping.py), with the guest as a partner id."""
-        self.ensure_one()
-        return {
-            "name": self.name,
-            "status": self.status,
-            "check_in": self.check_in,
-            "check_out": self.check_out,
-            "room": self.room or None,
-            "adults": self.adults,
-            "children": self.children,
-            "amount": round(self.amount, 2),
-            "currency": self.currency_id.name,
-            "notes": self.notes or None,
-            "guest_id": self.guest_id.id,
-        }
-
-    @api.model
-    def _sync_values_from_json(self, values):
-        """Turn mapped values read back from JSON (dates as text) into values."""
-        values = dict(values)
-        for key in ("check_in", "check_out"):
-            if isinstance(values.get(key), str):
-                values[key] = fields.Date.to_date(values[key])
-        return values
-
-    @api.model
-    def _sync_prepare_vals(self, values_list, backend, create=False):
-        """Turn mapped values into ``create``/``write`` values: the currency code
-        becomes a currency, created bookings get the backend's company."""
-        codes = {v["currency"] for v in values_list if v.get("currency")}
-        currencies = {
-            c.name: c.id
-            for c in self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "in", list(codes))])
-        }
-        vals_list = []
-        for values in values_list:
-            vals = dict(values)
-            if "currency" in vals:
-                code = vals.pop("currency")
-                if code not in currencies:
-                    raise UserError(_("Unknown currency %s.", code))
-                vals["currency_id"] = currencies[code]
-            if create:
-                vals["company_id"] = backend.company_id.id
-            vals_list.append(vals)
-        return vals_list
-
-    def _sync_attributes(self, values):
-        """Return the remote attributes of mapped booking values."""
-        return mapping.booking_attributes(values)
-
-    def _integration_resource(self):
-        """Return the booking as a JSON:API resource (REST API, webhooks)."""
-        self.ensure_one()
-        values = self._sync_values()
-        attributes = mapping.booking_attributes(values)
-        attributes["updated_at"] = fields.Datetime.to_string(self.write_date)
-        return {
-            "id": str(self.id),
-            "type": mapping.BOOKING_TYPE,
-            "attributes": attributes,
-            "relationships": {
-                "guest": {
-                    "data": {"type": mapping.GUEST_TYPE, "id": str(self.guest_id.id)}
-                }
-            },
-        }
 
     @requires_group(USER)
     def action_resync(self):

@@ -78,7 +78,9 @@ class IntegrationResourceMixin(models.AbstractModel):
         attributes = resource.serialize(values)
         attributes["updated_at"] = fields.Datetime.to_string(self.write_date)
         document = {"id": str(self.id), "type": resource.type, "attributes": attributes}
-        declarations = self._integration_declarations()
+        declarations = self.env[
+            "integration.resource.mixin"
+        ]._integration_declarations()
         relationships = {}
         for name, (field, target) in resource.relationships.items():
             related = self[field]
@@ -124,8 +126,10 @@ class IntegrationResourceMixin(models.AbstractModel):
         values = dict(values)
         for key, value in values.items():
             field = self._fields.get(key)
-            if field is not None and field.type in ("date", "datetime"):
-                values[key] = field.to_python(value) if value else value
+            if field is not None and field.type == "date":
+                values[key] = fields.Date.to_date(value)
+            elif field is not None and field.type == "datetime":
+                values[key] = fields.Datetime.to_datetime(value)
         return values
 
     @api.model

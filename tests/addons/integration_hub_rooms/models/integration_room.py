@@ -7,16 +7,8 @@ from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.addons.integration_hub.tools import mapping
+from odoo.addons.integration_hub.tools.resources import UPDATED_SINCE_FILTER
 from odoo.addons.integration_hub.tools.resources import Resource
-
-# PostgreSQL integers: larger capacities cannot be stored.
-MAX_INT = 2**31 - 1
-UPDATED_SINCE_FILTER = (
-    "write_date",
-    ">=",
-    "datetime",
-    "Changed at or after this time (ISO 8601).",
-)
 
 # Attribute name -> values key (here the field of the same name).
 ROOM_FIELDS = {
@@ -43,7 +35,7 @@ ROOM_PARSERS = {
 ROOM_SCHEMAS = {
     "number": {"type": "string", "minLength": 1},
     "name": {"type": ["string", "null"]},
-    "capacity": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+    "capacity": {"type": "integer", "minimum": 1, "maximum": mapping.MAX_INT},
     "rate": {"type": "number", "minimum": 0, "description": "Price per night."},
 }
 
