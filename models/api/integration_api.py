@@ -108,8 +108,30 @@ def _etag(body):
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _dumps(document):
+def dumps(document):
+    """``document`` as compact JSON bytes."""
     return json.dumps(document, separators=(",", ":"), default=str).encode()
+
+
+def error_envelope(error, request_id):
+    """The error envelope of :class:`ApiError` ``error``, as JSON bytes."""
+    return dumps(error_body(error.code, error.message, request_id, error.details))
+
+
+def encode(response, accept_encoding):
+    """``response`` (an :class:`ApiResponse`), its large body gzipped when the
+    client accepts it."""
+    if (
+        response.body
+        and len(response.body) >= GZIP_MIN_BYTES
+        and "gzip" in (accept_encoding or "").lower()
+    ):
+        headers = dict(
+            response.headers,
+            **{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        )
+        return ApiResponse(response.status, gzip.compress(response.body, 5), headers)
+    return response
 
 
 def _iso_utc(value):
@@ -134,6 +156,12 @@ def _attribute_of(column):
 def _unauthenticated_scope(address):
     """The rate-limit key counting the failed authentications of ``address``."""
     return f"api-unauthenticated:{address_scope(address)}"
+
+
+def _is_number(raw):
+    """Whether ``raw`` is ASCII digits only: ``str.isdigit()`` also takes other
+    scripts' digits and superscripts, which ``int()`` then refuses or reads."""
+    return raw.isascii() and raw.isdigit()
 
 
 def _reject_constant(name):
@@ -190,10 +218,10 @@ class IntegrationApi(models.AbstractModel):
     @api.model
     def _error_response(self, error, request_id):
         body = error_body(error.code, error.message, request_id, error.details)
-        return ApiResponse(error.status, _dumps(body), dict(error.headers))
+        return ApiResponse(error.status, dumps(body), dict(error.headers))
 
     def _route(self, req):
-        spec = openapi.COLLECTIONS.get(req.collection)
+        spec = self._collections().get(req.collection)
         if not spec:
             raise ApiError(404, "not_found", f"No collection {req.collection!r}.")
         allowed = RECORD_METHODS if req.record_id is not None else COLLECTION_METHODS
@@ -205,6 +233,11 @@ class IntegrationApi(models.AbstractModel):
                 headers={"Allow": ", ".join(allowed)},
             )
         return spec
+
+    @api.model
+    def _collections(self):
+        """Collection name -> how the API serves it, for every declared one."""
+        return openapi.COLLECTIONS
 
     def _check_acceptable(self, req):
         accept = req.headers.get("Accept")
@@ -380,7 +413,7 @@ class IntegrationApi(models.AbstractModel):
         return self._serve_write(spec, req, record_id)
 
     def _parse_id(self, raw):
-        if not raw.isdigit() or not 0 < int(raw) <= openapi.MAX_INT:
+        if not _is_number(raw) or not 0 < int(raw) <= openapi.MAX_INT:
             raise ApiError(404, "not_found", f"No record {raw!r}.")
         return int(raw)
 
@@ -473,7 +506,7 @@ class IntegrationApi(models.AbstractModel):
 
     def _ok(self, req, document, status=200, headers=None):
         """A JSON answer with its ETag; 304 when ``If-None-Match`` has it."""
-        body = _dumps(document)
+        body = dumps(document)
         etag = _etag(body)
         headers = dict(headers or {}, ETag=etag)
         if req.method in ("GET", "HEAD") and etag in self._etags(
@@ -580,7 +613,7 @@ class IntegrationApi(models.AbstractModel):
             raw = query.get(name)
             if raw is None:
                 continue
-            if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+            if not _is_number(raw) or not 1 <= int(raw) <= maximum:
                 raise ApiError(
                     400,
                     "bad_request",
@@ -636,7 +669,7 @@ class IntegrationApi(models.AbstractModel):
                 moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
             return moment
         if kind == "id":
-            if not raw.isdigit() or int(raw) > openapi.MAX_INT:
+            if not _is_number(raw) or int(raw) > openapi.MAX_INT:
                 raise ValueError("must be a record id")
             return int(raw)
         if not raw or "\x00" in raw:
@@ -645,7 +678,7 @@ class IntegrationApi(models.AbstractModel):
 
     def _sort_order(self, spec, raw):
         """An ORDER BY from ``sort``; the id always last, so paging is stable."""
-        if not raw:
+        if raw is None:
             return "id"
         terms = []
         for key in raw.split(","):
@@ -690,7 +723,7 @@ class IntegrationApi(models.AbstractModel):
         return sparse
 
     def _include(self, spec, raw):
-        if not raw:
+        if raw is None:
             return []
         names = raw.split(",")
         unknown = [name for name in names if name not in spec["relationships"]]
@@ -864,7 +897,7 @@ class IntegrationApi(models.AbstractModel):
         current = self._resources(spec, self._rows(spec, [record_id]), {})[0]
         if_match = req.headers.get("If-Match")
         if if_match and if_match.strip() != "*":
-            if _etag(_dumps({"data": current})) not in self._etags(if_match):
+            if _etag(dumps({"data": current})) not in self._etags(if_match):
                 raise ApiError(
                     412,
                     "precondition_failed",
@@ -943,7 +976,7 @@ class IntegrationApi(models.AbstractModel):
             target_spec = openapi.COLLECTIONS[target]
             if (
                 not related_id
-                or not related_id.isdigit()
+                or not _is_number(related_id)
                 or int(related_id) > openapi.MAX_INT
             ):
                 details.append(
@@ -1016,22 +1049,3 @@ class IntegrationApi(models.AbstractModel):
             record.unlink()
         self._log(req, spec, record_id, changed)
         return ApiResponse(204, None, {})
-
-    # --------------------------------------------------------------- encoding
-
-    @api.model
-    def _encode(self, response, accept_encoding):
-        """gzip a large body when the client accepts it."""
-        if (
-            response.body
-            and len(response.body) >= GZIP_MIN_BYTES
-            and "gzip" in (accept_encoding or "").lower()
-        ):
-            headers = dict(
-                response.headers,
-                **{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
-            )
-            return ApiResponse(
-                response.status, gzip.compress(response.body, 5), headers
-            )
-        return response
