@@ -1,6 +1,7 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The dependencies of every API route, in the order they run: the request as
+"""The dependencies of every API route (``async``: see .dispatcher), in the
+order they run: the request as
 the API model reads it, the caller authenticated by its Odoo API key and counted
 against its rate limit, then the body, read only now and only up to the
 configured size. ``Idempotency-Key`` and the ETag preconditions are honoured by
@@ -12,8 +13,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi import Request
 
-from odoo.addons.fastapi.dependencies import odoo_env
-from odoo.api import Environment
+from odoo.addons.fastapi.context import odoo_env_ctx
 from odoo.http import request as odoo_request
 
 from ..controllers.common import client_address
@@ -22,7 +22,7 @@ from ..models.api.integration_api import ApiRequest
 from .error_handlers import request_id_of
 
 
-def api_request(request: Request) -> ApiRequest:
+async def api_request(request: Request) -> ApiRequest:
     """The request as :class:`ApiRequest`, body unread."""
     httprequest = odoo_request.httprequest
     return ApiRequest(
@@ -39,22 +39,21 @@ def api_request(request: Request) -> ApiRequest:
     )
 
 
-def authenticated_api(
+async def authenticated_api(
     request: Request,
-    env: Annotated[Environment, Depends(odoo_env)],
     req: Annotated[ApiRequest, Depends(api_request)],
 ):
     """``integration.api`` as the user of the request's API key, after the
     request was counted against that key's rate limit (401, 403, 406, 429)."""
-    Api = env["integration.api"].sudo()
+    Api = odoo_env_ctx.get()["integration.api"].sudo()
     Api._check_acceptable(req)
     user_api, key_digest = Api._authenticate(req)
     request.scope["rate_headers"] = user_api._rate_limit(key_digest)
     return user_api
 
 
-def api_request_with_body(
-    api: Annotated[Environment, Depends(authenticated_api)],
+async def api_request_with_body(
+    api: Annotated[object, Depends(authenticated_api)],
     req: Annotated[ApiRequest, Depends(api_request)],
 ) -> ApiRequest:
     """The request with its body, read once the caller is known (413)."""

@@ -68,19 +68,19 @@ def docs_router():
     """The routes of the document and of the human page."""
     router = APIRouter(route_class=EnvelopeRoute)
 
-    def openapi_json(request: Request):
+    async def openapi_json(request: Request):
         server = odoo_request.httprequest.host_url.rstrip("/")
         document = served_document(request.app, server)
         return finish(request, ApiResponse(200, dumps(document), {}))
 
-    def docs_page(request: Request):
+    async def docs_page(request: Request):
         return Response(
             openapi.docs_html(),
             media_type="text/html; charset=utf-8",
             headers={"X-Request-Id": request.scope["request_id"]},
         )
 
-    def read_only():
+    async def read_only():
         raise ApiError(
             405,
             "method_not_allowed",

@@ -173,7 +173,7 @@ def _signature(parameters, with_id):
 
 
 def _handler(spec, parameters, with_id):
-    def handler(request, api, req, **_documented):
+    async def handler(request, api, req, **_documented):
         return finish(request, api._serve(spec, req))
 
     signature = _signature(parameters, with_id)
@@ -189,7 +189,7 @@ def _handler(spec, parameters, with_id):
 
 
 def _not_allowed(allowed):
-    def refuse():
+    async def refuse():
         raise ApiError(
             405,
             "method_not_allowed",
@@ -386,7 +386,7 @@ def not_found_router():
     """Any other path under the API: 404 in the envelope."""
     router = APIRouter(route_class=EnvelopeRoute)
 
-    def not_found(rest: str):
+    async def not_found(rest: str):
         raise ApiError(404, "not_found", f"No resource at {openapi.API_PREFIX}/{rest}.")
 
     router.add_api_route(

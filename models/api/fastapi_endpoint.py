@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields
 from odoo import models
-from odoo.addons.fastapi.dependencies import company_id
 
 from ...api.dispatcher import ROUTING_TYPE
 from ...api.docs import docs_router
@@ -48,13 +47,6 @@ class FastapiEndpoint(models.Model):
                 dependencies=[],
             )
         return params
-
-    def _get_app_dependencies_overrides(self):
-        overrides = super()._get_app_dependencies_overrides()
-        if self.app == APP:
-            # The company is the API key user's, not the endpoint's.
-            overrides[company_id] = lambda: None
-        return overrides
 
     def _get_routing_info(self):
         routing = super()._get_routing_info()
