@@ -50,6 +50,7 @@ class IntegrationApiDispatcher(FastApiDispatcher):
         environ["CONTENT_LENGTH"] = "0"
         path = environ["PATH_INFO"]
         messages = []
+        scope = build_scope(environ)
 
         async def receive():
             return {"type": "http.request", "body": b"", "more_body": False}
@@ -61,14 +62,17 @@ class IntegrationApiDispatcher(FastApiDispatcher):
             uid = request.env["fastapi.endpoint"].sudo().get_uid(path)
             with self._manage_odoo_env(uid):
                 # app is the WSGI bridge around the ASGI app; call the latter.
-                _event_loop().run_until_complete(
-                    app.app(build_scope(environ), receive, send)
-                )
+                _event_loop().run_until_complete(app.app(scope, receive, send))
         start = next(m for m in messages if m["type"] == "http.response.start")
         body = b"".join(
             m.get("body", b"") for m in messages if m["type"] == "http.response.body"
         )
+        names = scope.get("header_names", {})
         headers = [
-            (k.decode("latin1"), v.decode("latin1")) for k, v in start["headers"]
+            (
+                names.get(name.decode("latin1"), name.decode("latin1").title()),
+                value.decode("latin1"),
+            )
+            for name, value in start["headers"]
         ]
         return self.request.make_response(body, headers=headers, status=start["status"])

@@ -45,6 +45,10 @@ def finish(request, response):
     headers["X-Request-Id"] = request_id_of(request)
     if response.body is not None:
         headers["Content-Type"] = "application/json"
+    # ASGI lowercases header names; the dispatcher sends them as written here.
+    request.scope.setdefault("header_names", {}).update(
+        {name.lower(): name for name in headers}
+    )
     return Response(
         content=response.body or b"", status_code=response.status, headers=headers
     )
