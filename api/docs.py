@@ -10,12 +10,13 @@ from fastapi import APIRouter
 from fastapi import Request
 from starlette.responses import Response
 
+from odoo.addons.fastapi.context import odoo_env_ctx
 from odoo.http import request as odoo_request
 
 from ..models.api.integration_api import ApiError
 from ..models.api.integration_api import ApiResponse
 from ..models.api.integration_api import dumps
-from ..tools import openapi
+from ..tools import api_reference as openapi
 from .error_handlers import EnvelopeRoute
 from .error_handlers import finish
 
@@ -74,8 +75,9 @@ def docs_router():
         return finish(request, ApiResponse(200, dumps(document), {}))
 
     async def docs_page(request: Request):
+        collections = odoo_env_ctx.get()["integration.api"].sudo()._collections()
         return Response(
-            openapi.docs_html(),
+            openapi.docs_html(collections),
             media_type="text/html; charset=utf-8",
             headers={"X-Request-Id": request.scope["request_id"]},
         )

@@ -23,7 +23,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from ..models.api.integration_api import ApiError
-from ..tools import openapi
+from ..tools import api_reference as openapi
 from . import schemas
 from .dependencies import api_request_with_body
 from .dependencies import authenticated_api
@@ -92,24 +92,24 @@ def _header(alias, schema, description):
 
 def _read_parameters(spec, collections):
     params = []
-    for item in [spec] + [collections[t] for _f, t in spec["relationships"].values()]:
+    for item in [spec] + [collections[t] for _f, t in spec.relationships.values()]:
         names = [
-            *item["schemas"],
+            *item.schemas,
             *openapi.READ_ONLY_ATTRIBUTES,
-            *item["relationships"],
+            *item.relationships,
         ]
         params.append(
             _query(
-                f"fields[{item['type']}]",
+                f"fields[{item.type}]",
                 {"type": "string", "pattern": _names_pattern(names)},
                 "Sparse fieldset: only these attributes and relationships.",
             )
         )
-    if spec["relationships"]:
+    if spec.relationships:
         params.append(
             _query(
                 "include",
-                {"type": "string", "pattern": _names_pattern(spec["relationships"])},
+                {"type": "string", "pattern": _names_pattern(spec.relationships)},
                 "Related resources to add under `included`.",
             )
         )
@@ -117,7 +117,7 @@ def _read_parameters(spec, collections):
 
 
 def _list_parameters(spec, collections):
-    sorts = [f"-?{key}" for key in spec["sorts"]]
+    sorts = [f"-?{key}" for key in spec.sorts]
     params = [
         _query("page", _PAGE),
         _query("per_page", _SIZE, f"Default {openapi.DEFAULT_PER_PAGE}."),
@@ -129,7 +129,7 @@ def _list_parameters(spec, collections):
             "Comma-separated sort keys, `-` for descending; the id breaks ties.",
         ),
     ]
-    for name, (_field, _op, kind, description) in spec["filters"].items():
+    for name, (_field, _op, kind, description) in spec.filters.items():
         for alias in (name, f"filter[{name}]"):
             params.append(_query(alias, FILTER_SCHEMAS[kind], description))
     return params + _read_parameters(spec, collections)
@@ -242,8 +242,8 @@ def _body(spec, kind, collections):
 def collection_router(name, spec, collections, resource_models):
     """The routes of collection ``name`` (declared as ``spec``)."""
     router = APIRouter(route_class=EnvelopeRoute, tags=[name])
-    rtype = spec["type"]
-    included = [resource_models[t] for _f, t in spec["relationships"].values()]
+    rtype = spec.type
+    included = [resource_models[t] for _f, t in spec.relationships.values()]
     one, many = schemas.document_models(
         spec, resource_models[name], included[0] if included else None
     )
@@ -317,7 +317,8 @@ def collection_router(name, spec, collections, resource_models):
             "PUT",
             "Replace",
             "replace",
-            "Replaces the record: every attribute and relationship must be given (null clears a nullable one).",
+            "Replaces the record: every attribute and relationship must be given "
+            "(null clears a nullable one).",
         ),
         (
             "PATCH",
@@ -348,7 +349,7 @@ def collection_router(name, spec, collections, resource_models):
         methods=["DELETE"],
         operation_id=f"delete_{rtype}",
         summary=f"Delete a {rtype}",
-        description=spec["delete_rule"],
+        description=spec.delete_rule,
         status_code=204,
         response_class=Response,
         responses={

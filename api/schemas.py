@@ -12,7 +12,7 @@ from pydantic import Field
 from pydantic import WithJsonSchema
 from pydantic import create_model
 
-from ..tools import openapi
+from ..tools import api_reference as openapi
 
 ID_PATTERN = "^[0-9]{1,10}$"
 
@@ -85,25 +85,25 @@ def _object(properties, required=()):
 
 def _linkage(spec):
     return _object(
-        {"type": {"const": spec["type"]}, "id": {"type": "string"}}, ("type", "id")
+        {"type": {"const": spec.type}, "id": {"type": "string"}}, ("type", "id")
     )
 
 
 def _relationships(spec, collections):
     return {
         name: _object({"data": _linkage(collections[target])}, ("data",))
-        for name, (_field, target) in spec["relationships"].items()
+        for name, (_field, target) in spec.relationships.items()
     }
 
 
 def resource_model(spec, collections):
     """The pydantic document of one served resource of ``spec``."""
-    attributes = dict(spec["schemas"], **openapi.READ_ONLY_ATTRIBUTES)
+    attributes = dict(spec.schemas, **openapi.READ_ONLY_ATTRIBUTES)
     return create_model(
-        spec["type"].capitalize(),
-        __config__=ConfigDict(title=spec["type"].capitalize()),
+        spec.type.capitalize(),
+        __config__=ConfigDict(title=spec.type.capitalize()),
         id=(str, Field(pattern=ID_PATTERN)),
-        type=(Literal[spec["type"]], ...),
+        type=(Literal[spec.type], ...),
         attributes=(Annotated[dict, WithJsonSchema(_object(attributes))], ...),
         relationships=(
             Annotated[dict, WithJsonSchema(_object(_relationships(spec, collections)))],
@@ -118,7 +118,7 @@ def resource_model(spec, collections):
 
 def document_models(spec, resource, included):
     """The documents answering one record and a page of records."""
-    title = spec["type"].capitalize()
+    title = spec.type.capitalize()
     included_type = list[included] if included else None
     one = create_model(
         f"{title}Document",
@@ -138,17 +138,17 @@ def document_models(spec, resource, included):
 def write_schema(spec, kind, collections):
     """JSON schema of a create (``Create``), replace (``Replace``) or patch
     (``Patch``) document of ``spec``."""
-    attributes = dict(spec["schemas"], **openapi.READ_ONLY_ATTRIBUTES)
+    attributes = dict(spec.schemas, **openapi.READ_ONLY_ATTRIBUTES)
     required = {
-        "Create": spec["required"],
-        "Replace": tuple(spec["schemas"]),
+        "Create": spec.required,
+        "Replace": tuple(spec.schemas),
         "Patch": (),
     }[kind]
     relationships = _relationships(spec, collections)
     whole = kind != "Patch"
     data = _object(
         {
-            "type": {"const": spec["type"]},
+            "type": {"const": spec.type},
             "id": {"type": "string"},
             "attributes": _object(attributes, required),
             "relationships": _object(relationships, relationships if whole else ()),

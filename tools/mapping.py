@@ -13,6 +13,8 @@ REST API parse through here, so one bad field gives the same message everywhere.
 
 from datetime import date
 
+# PostgreSQL integers: larger counts and ids cannot exist.
+MAX_INT = 2**31 - 1
 BOOKING_TYPE = "booking"
 GUEST_TYPE = "guest"
 BOOKING_STATUSES = (
@@ -47,6 +49,34 @@ GUEST_FIELDS = {
 }
 BOOKING_REQUIRED = ("reference", "check_in", "check_out")
 GUEST_REQUIRED = ("name",)
+
+# JSON Schema of each attribute, for the served API document.
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+_DATE = {"type": "string", "format": "date"}
+_COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
+_ISO_CODE = {"type": ["string", "null"], "minLength": 2, "maxLength": 3}
+
+BOOKING_SCHEMAS = {
+    "reference": {"type": "string", "minLength": 1},
+    "status": {"type": "string", "enum": list(BOOKING_STATUSES)},
+    "check_in": _DATE,
+    "check_out": dict(_DATE, description="Strictly after check_in."),
+    "room": _NULLABLE_TEXT,
+    "adults": _COUNT,
+    "children": _COUNT,
+    "amount": {"type": "number", "minimum": 0},
+    "currency": dict(_ISO_CODE, description="ISO 4217 code, e.g. EUR."),
+    "notes": _NULLABLE_TEXT,
+}
+GUEST_SCHEMAS = {
+    "name": {"type": "string", "minLength": 1},
+    "email": _NULLABLE_TEXT,
+    "phone": _NULLABLE_TEXT,
+    "street": _NULLABLE_TEXT,
+    "city": _NULLABLE_TEXT,
+    "zip": _NULLABLE_TEXT,
+    "country_code": dict(_ISO_CODE, description="ISO 3166-1 alpha-2 code."),
+}
 
 
 class MappingError(ValueError):

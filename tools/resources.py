@@ -4,13 +4,21 @@
 
 A model joins the hub by declaring itself: it inherits
 ``integration.resource.mixin`` and returns a :class:`Resource` from
-``_integration_resource()``. The sync, the REST API and the events read every
-declaration of the database from ``_integration_resources()``; the hub keeps no
+``_integration_declaration()``. The sync, the REST API and the events read every
+declaration of the database from ``_integration_declarations()``; the hub keeps no
 list of models of its own, so another addon adds a model without editing this one.
 """
 
 import dataclasses
 from collections.abc import Callable
+
+# The REST filter every collection offers on its records' last change.
+UPDATED_SINCE_FILTER = (
+    "write_date",
+    ">=",
+    "datetime",
+    "Changed at or after this time (ISO 8601).",
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,7 +26,7 @@ class FastapiEndpoint(models.Model):
     def _get_fastapi_routers(self):
         if self.app != APP:
             return super()._get_fastapi_routers()
-        collections = self.env["integration.api"]._collections()
+        collections = self.env["integration.api"].sudo()._collections()
         return [
             docs_router(),
             collections_router(collections),

@@ -27,8 +27,8 @@ from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
 from ...controllers.common import REPLAY_HEADER
 from ...controllers.common import error_body
+from ...tools import api_reference as openapi
 from ...tools import mapping
-from ...tools import openapi
 from ...tools import transactions
 from ..common.integration_idempotency_key import STATE_COMPLETED
 from ..common.integration_rate_limit import address_scope
@@ -138,16 +138,16 @@ def _iso_utc(value):
     return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _attribute_of(column):
+def _attribute_of(column, collections):
     """The API name of database column ``column`` (a field), for error details."""
-    for spec in openapi.COLLECTIONS.values():
-        for key, (field, _comodel, _code_field) in spec["codes"].items():
+    for spec in collections.values():
+        for key, (field, _comodel, _code_field) in spec.codes.items():
             if field == column:
                 return key
-        for name, (field, _target) in spec["relationships"].items():
+        for name, (field, _target) in spec.relationships.items():
             if field == column:
                 return name
-        for name, key in spec["attributes"].items():
+        for name, key in spec.attributes.items():
             if key == column:
                 return name
     return column or "data"
@@ -173,7 +173,7 @@ class IntegrationApi(models.AbstractModel):
     and guests in the JSON:API-style envelope, and logs every write.
 
     It stores nothing itself; what each collection serves is described in
-    ``tools/openapi.py`` (which also builds the OpenAPI document), and attribute
+    the declarations of the models (``integration.resource.mixin``), and attribute
     parsing and rendering go through ``tools/mapping.py`` like the sync's.
     """
 
@@ -220,6 +220,10 @@ class IntegrationApi(models.AbstractModel):
         body = error_body(error.code, error.message, request_id, error.details)
         return ApiResponse(error.status, dumps(body), dict(error.headers))
 
+    def _collections(self):
+        """The declared collections by name (``integration.resource.mixin``)."""
+        return self.env["integration.resource.mixin"]._integration_declarations()
+
     def _route(self, req):
         spec = self._collections().get(req.collection)
         if not spec:
@@ -233,11 +237,6 @@ class IntegrationApi(models.AbstractModel):
                 headers={"Allow": ", ".join(allowed)},
             )
         return spec
-
-    @api.model
-    def _collections(self):
-        """Collection name -> how the API serves it, for every declared one."""
-        return openapi.COLLECTIONS
 
     def _check_acceptable(self, req):
         accept = req.headers.get("Accept")
@@ -440,7 +439,7 @@ class IntegrationApi(models.AbstractModel):
         except UserError as error:
             raise ApiError(409, "conflict", str(error)) from error
         except psycopg2.errors.NotNullViolation as error:
-            name = _attribute_of(error.diag.column_name)
+            name = _attribute_of(error.diag.column_name, self._collections())
             raise ApiError(
                 422,
                 "validation_failed",
@@ -472,11 +471,11 @@ class IntegrationApi(models.AbstractModel):
             openapi.DEFAULT_PER_PAGE,
             openapi.MAX_PER_PAGE,
         )
-        domain = spec["domain"] + self._filter_domain(spec, query)
+        domain = [*spec.domain, *self._filter_domain(spec, query)]
         order = self._sort_order(spec, query.get("sort"))
         sparse = self._sparse_fields(spec, query)
         include = self._include(spec, query.get("include"))
-        Model = self.env[spec["model"]]
+        Model = self.env[spec.model]
         total = Model.search_count(domain)
         rows = Model.search_read(
             domain,
@@ -521,20 +520,18 @@ class IntegrationApi(models.AbstractModel):
 
     def _rows(self, spec, ids):
         """The rows of ``ids`` visible to the user in this collection, or 404."""
-        rows = self.env[spec["model"]].search_read(
-            spec["domain"] + [("id", "in", ids)], self._read_fields(spec), load=None
+        rows = self.env[spec.model].search_read(
+            [*spec.domain, ("id", "in", ids)], self._read_fields(spec), load=None
         )
         if len(rows) != len(ids):
             raise ApiError(
-                404, "not_found", f"No {spec['type']} {', '.join(map(str, ids))}."
+                404, "not_found", f"No {spec.type} {', '.join(map(str, ids))}."
             )
         return rows
 
     def _read_fields(self, spec):
-        fields = [
-            spec["codes"].get(key, (key,))[0] for key in spec["attributes"].values()
-        ]
-        fields += [field for field, _target in spec["relationships"].values()]
+        fields = [spec.codes.get(key, (key,))[0] for key in spec.attributes.values()]
+        fields += [field for field, _target in spec.relationships.values()]
         return [*fields, "write_date"]
 
     def _resources(self, spec, rows, sparse):
@@ -544,60 +541,56 @@ class IntegrationApi(models.AbstractModel):
         whole page, so a page costs the same few queries whatever its size.
         """
         code_maps = {}
-        for key, (field, comodel, code_field) in spec["codes"].items():
+        for key, (field, comodel, code_field) in spec.codes.items():
             ids = {row[field] for row in rows if row[field]}
             code_maps[key] = {
                 rec["id"]: rec[code_field]
                 for rec in self.env[comodel].browse(ids).read([code_field])
             }
-        wanted = sparse.get(spec["type"])
+        wanted = sparse.get(spec.type)
         resources = []
         for row in rows:
             values = dict(row)
-            for key, (field, _comodel, _code_field) in spec["codes"].items():
+            for key, (field, _comodel, _code_field) in spec.codes.items():
                 values[key] = code_maps[key].get(row[field], False)
-            attributes = spec["serialize"](values)
+            attributes = spec.serialize(values)
             attributes["updated_at"] = _iso_utc(row["write_date"])
             relationships = {
                 name: {
                     "data": {
-                        "type": openapi.COLLECTIONS[target]["type"],
+                        "type": self._collections()[target].type,
                         "id": str(row[field]),
                     }
                     if row[field]
                     else None
                 }
-                for name, (field, target) in spec["relationships"].items()
+                for name, (field, target) in spec.relationships.items()
             }
             if wanted is not None:
                 attributes = {k: v for k, v in attributes.items() if k in wanted}
                 relationships = {k: v for k, v in relationships.items() if k in wanted}
             resource = {
                 "id": str(row["id"]),
-                "type": spec["type"],
+                "type": spec.type,
                 "attributes": attributes,
                 "links": {
-                    "self": f"{openapi.API_PREFIX}/{self._collection(spec)}/{row['id']}"
+                    "self": f"{openapi.API_PREFIX}/{spec.collection}/{row['id']}"
                 },
             }
-            if spec["relationships"]:
+            if spec.relationships:
                 resource["relationships"] = relationships
             resources.append(resource)
         return resources
 
-    @staticmethod
-    def _collection(spec):
-        return openapi.TYPES[spec["type"]]
-
     def _included(self, spec, rows, sparse):
         included = []
-        for field, target in spec["relationships"].values():
-            target_spec = openapi.COLLECTIONS[target]
+        for field, target in spec.relationships.values():
+            target_spec = self._collections()[target]
             ids = sorted({row[field] for row in rows if row[field]})
             # Related records outside the target collection (a partner that is
             # not a guest) are simply not included.
-            related = self.env[target_spec["model"]].search_read(
-                target_spec["domain"] + [("id", "in", ids)],
+            related = self.env[target_spec.model].search_read(
+                [*target_spec.domain, ("id", "in", ids)],
                 self._read_fields(target_spec),
                 load=None,
                 order="id",
@@ -630,7 +623,7 @@ class IntegrationApi(models.AbstractModel):
     def _filter_domain(self, spec, query):
         domain = []
         details = []
-        for name, (field, operator, kind, _description) in spec["filters"].items():
+        for name, (field, operator, kind, _description) in spec.filters.items():
             for param in (name, f"filter[{name}]"):
                 raw = query.get(param)
                 if raw is None:
@@ -683,15 +676,15 @@ class IntegrationApi(models.AbstractModel):
         terms = []
         for key in raw.split(","):
             name = key.removeprefix("-")
-            if name not in spec["sorts"]:
+            if name not in spec.sorts:
                 raise ApiError(
                     400,
                     "bad_request",
                     f"Cannot sort by {name!r}.",
-                    [_detail("sort", "unknown", "use " + ", ".join(spec["sorts"]))],
+                    [_detail("sort", "unknown", "use " + ", ".join(spec.sorts))],
                 )
             terms.append(
-                f"{spec['sorts'][name]} {'desc' if key.startswith('-') else 'asc'}"
+                f"{spec.sorts[name]} {'desc' if key.startswith('-') else 'asc'}"
             )
         return ", ".join([*terms, "id"])
 
@@ -699,17 +692,17 @@ class IntegrationApi(models.AbstractModel):
         """``fields[<type>]`` per type, as sets of attribute/relationship names."""
         sparse = {}
         specs = [spec] + [
-            openapi.COLLECTIONS[t] for _f, t in spec["relationships"].values()
+            self._collections()[t] for _f, t in spec.relationships.values()
         ]
         for item in specs:
-            param = f"fields[{item['type']}]"
+            param = f"fields[{item.type}]"
             raw = query.get(param)
             if raw is None:
                 continue
             known = {
-                *item["attributes"],
+                *item.attributes,
                 *openapi.READ_ONLY_ATTRIBUTES,
-                *item["relationships"],
+                *item.relationships,
             }
             names = set(raw.split(","))
             if names - known:
@@ -719,14 +712,14 @@ class IntegrationApi(models.AbstractModel):
                     f"Unknown names in {param}.",
                     [_detail(param, "unknown", "use " + ", ".join(sorted(known)))],
                 )
-            sparse[item["type"]] = names
+            sparse[item.type] = names
         return sparse
 
     def _include(self, spec, raw):
         if raw is None:
             return []
         names = raw.split(",")
-        unknown = [name for name in names if name not in spec["relationships"]]
+        unknown = [name for name in names if name not in spec.relationships]
         if unknown:
             raise ApiError(
                 400,
@@ -736,7 +729,7 @@ class IntegrationApi(models.AbstractModel):
                     _detail(
                         "include",
                         "unknown",
-                        "use " + ", ".join(spec["relationships"]) or "nothing",
+                        "use " + ", ".join(spec.relationships) or "nothing",
                     )
                 ],
             )
@@ -853,7 +846,7 @@ class IntegrationApi(models.AbstractModel):
 
     def _write_resource(self, spec, req, record_id, document):
         """Create (``record_id`` None), replace or patch; log it; answer it."""
-        Model = self.env[spec["model"]]
+        Model = self.env[spec.model]
         data = document.get("data") if isinstance(document, dict) else None
         if not isinstance(data, dict):
             raise ApiError(
@@ -871,7 +864,7 @@ class IntegrationApi(models.AbstractModel):
             record = Model.browse(record_id)
             record.write(values)
         else:
-            record = Model.create(dict(spec["create_values"], **values))
+            record = Model.create(dict(spec.create_values, **values))
         after = self._resources(spec, self._rows(spec, [record.id]), {})[0]
         self._log(req, spec, record.id, self._changes(before, after))
         headers = {}
@@ -883,8 +876,8 @@ class IntegrationApi(models.AbstractModel):
 
     def _check_identity(self, spec, data, record_id):
         details = []
-        if data.get("type") != spec["type"]:
-            details.append(_detail("type", "invalid", f"must be {spec['type']!r}"))
+        if data.get("type") != spec.type:
+            details.append(_detail("type", "invalid", f"must be {spec.type!r}"))
         if record_id and "id" in data and str(data["id"]) != str(record_id):
             details.append(_detail("id", "invalid", "must match the URL"))
         if details:
@@ -924,11 +917,11 @@ class IntegrationApi(models.AbstractModel):
                 _detail(
                     name, "required", "PUT replaces the record: give every attribute"
                 )
-                for name in spec["attributes"]
+                for name in spec.attributes
                 if name not in attributes
             ]
         try:
-            values = spec["parse"](attributes, partial=partial)
+            values = spec.parse(attributes, partial=partial)
         except mapping.MappingError as error:
             values = {}
             details += [
@@ -940,7 +933,7 @@ class IntegrationApi(models.AbstractModel):
                 for d in error.details
                 if not any(x["field"] == d["field"] for x in details)
             ]
-        for key, (field, comodel, code_field) in spec["codes"].items():
+        for key, (field, comodel, code_field) in spec.codes.items():
             if key not in values:
                 continue
             code = values.pop(key)
@@ -965,15 +958,15 @@ class IntegrationApi(models.AbstractModel):
         details = [
             _detail(name, "unknown", "no such relationship")
             for name in relationships
-            if name not in spec["relationships"]
+            if name not in spec.relationships
         ]
-        for name, (field, target) in spec["relationships"].items():
+        for name, (field, target) in spec.relationships.items():
             if name not in relationships:
                 if not partial:
                     details.append(_detail(name, "required", "is required"))
                 continue
             related_id = mapping.relationship_id(data, name)
-            target_spec = openapi.COLLECTIONS[target]
+            target_spec = self._collections()[target]
             if (
                 not related_id
                 or not _is_number(related_id)
@@ -983,12 +976,12 @@ class IntegrationApi(models.AbstractModel):
                     _detail(name, "invalid", 'must be {"data": {"type", "id"}}')
                 )
                 continue
-            found = self.env[target_spec["model"]].search(
-                target_spec["domain"] + [("id", "=", int(related_id))]
+            found = self.env[target_spec.model].search(
+                [*target_spec.domain, ("id", "=", int(related_id))]
             )
             if not found:
                 details.append(
-                    _detail(name, "not_found", f"no {target_spec['type']} {related_id}")
+                    _detail(name, "not_found", f"no {target_spec.type} {related_id}")
                 )
             values[field] = found.id
         return details
@@ -1005,7 +998,7 @@ class IntegrationApi(models.AbstractModel):
         return names
 
     def _log(self, req, spec, record_id, changed):
-        record = self.env[spec["model"]].sudo().browse(record_id).exists()
+        record = self.env[spec.model].sudo().browse(record_id).exists()
         company = record.company_id if "company_id" in record._fields else None
         self.env["integration.api.log"].sudo().create(
             {
@@ -1014,18 +1007,18 @@ class IntegrationApi(models.AbstractModel):
                 "request_id": req.request_id,
                 "method": req.method,
                 "path": req.path,
-                "res_model": spec["model"],
+                "res_model": spec.model,
                 "res_id": record_id,
                 "changed_fields": ", ".join(changed),
             }
         )
 
     def _delete(self, spec, req, record_id):
-        """DELETE per the collection's rule (see tools/openapi.py)."""
+        """DELETE per the collection's rule (see its declaration's ``delete_rule``)."""
         current = self._current(spec, req, record_id)
-        record = self.env[spec["model"]].browse(record_id)
+        record = self.env[spec.model].browse(record_id)
         changed = []
-        if spec["model"] == "integration.booking":
+        if spec.model == "integration.booking":
             status = current["attributes"]["status"]
             if status in BOOKING_CANCELLABLE:
                 record.write({"status": STATUS_CANCELLED})

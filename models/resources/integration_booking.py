@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
 from ...tools import mapping
+from ...tools import resources
 from ..common.access import USER
 from ..common.access import requires_group
 
@@ -49,7 +50,7 @@ class IntegrationBooking(models.Model):
 
     _name = "integration.booking"
     _description = "Booking"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "integration.resource.mixin"]
     _order = "check_in desc, id desc"
 
     name = fields.Char(
@@ -108,6 +109,47 @@ class IntegrationBooking(models.Model):
             )
         self.env["integration.binding"]._push_records(self)
         return result
+
+    @api.model
+    def _integration_declaration(self):
+        """How bookings take part in sync, the REST API and events."""
+        return resources.Resource(
+            type=mapping.BOOKING_TYPE,
+            collection="bookings",
+            model=self._name,
+            attributes=mapping.BOOKING_FIELDS,
+            required=mapping.BOOKING_REQUIRED,
+            schemas=mapping.BOOKING_SCHEMAS,
+            parse=mapping.booking_values_from_attributes,
+            serialize=mapping.booking_attributes,
+            codes={"currency": ("currency_id", "res.currency", "name")},
+            relationships={"guest": ("guest_id", "guests")},
+            include=("guest",),
+            synced_fields=frozenset(SYNCED_FIELDS),
+            filters={
+                "status": ("status", "in", "statuses", "Comma-separated statuses."),
+                "updated_since": resources.UPDATED_SINCE_FILTER,
+                "check_in_from": ("check_in", ">=", "date", "Check-in on or after."),
+                "check_in_to": ("check_in", "<=", "date", "Check-in on or before."),
+                "guest": ("guest_id", "=", "id", "Bookings of this guest id."),
+            },
+            sorts={
+                "reference": "name",
+                "status": "status",
+                "check_in": "check_in",
+                "check_out": "check_out",
+                "amount": "amount",
+                "updated_at": "write_date",
+            },
+            delete_rule=(
+                "A tentative booking is deleted. A confirmed or checked-in booking "
+                "is kept for history and cancelled instead (status becomes "
+                "`cancelled`); deleting an already cancelled booking changes "
+                "nothing. A checked-out or no-show booking happened: it can be "
+                "neither deleted nor cancelled (409). Both successful cases answer "
+                "204."
+            ),
+        )
 
     @api.model
     def _default_name(self):

@@ -7,6 +7,7 @@ from odoo import models
 from odoo.exceptions import UserError
 
 from ...tools import mapping
+from ...tools import resources
 from ..common.access import USER
 from ..common.access import requires_group
 
@@ -17,7 +18,8 @@ SYNCED_FIELDS = {"name", "email", "phone", "street", "city", "zip", "country_id"
 class ResPartner(models.Model):
     """Guests are partners flagged ``is_guest``, with their bookings."""
 
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "integration.resource.mixin"]
 
     is_guest = fields.Boolean(
         string="Guest", index=True, help="This contact stays with us (bookings)."
@@ -34,6 +36,40 @@ class ResPartner(models.Model):
         compute="_compute_booking_count",
         groups="integration_hub.group_integration_user",
     )
+
+    @api.model
+    def _integration_declaration(self):
+        """How guests take part in sync, the REST API and events."""
+        return resources.Resource(
+            type=mapping.GUEST_TYPE,
+            collection="guests",
+            model=self._name,
+            attributes=mapping.GUEST_FIELDS,
+            required=mapping.GUEST_REQUIRED,
+            schemas=mapping.GUEST_SCHEMAS,
+            parse=mapping.guest_values_from_attributes,
+            serialize=mapping.guest_attributes,
+            domain=(("is_guest", "=", True),),
+            create_values={"is_guest": True},
+            codes={"country_code": ("country_id", "res.country", "code")},
+            synced_fields=frozenset(SYNCED_FIELDS),
+            filters={
+                "updated_since": resources.UPDATED_SINCE_FILTER,
+                "email": ("email", "=ilike", "text", "Exact e-mail, case-insensitive."),
+                "name": ("name", "ilike", "text", "Name contains, case-insensitive."),
+            },
+            sorts={
+                "name": "name",
+                "email": "email",
+                "city": "city",
+                "updated_at": "write_date",
+            },
+            delete_rule=(
+                "A guest without bookings is deleted (204). A guest with bookings, "
+                "in any company, is kept (409): delete or reassign the bookings "
+                "first."
+            ),
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
