@@ -1,3 +1,4 @@
+from . import api
 from . import controllers
 from . import models
 from . import wizards

@@ -13,8 +13,10 @@
     "development_status": "Beta",
     "application": True,
     "installable": True,
-    "depends": ["base", "mail", "queue_job"],
-    "external_dependencies": {"python": ["requests", "prometheus_client"]},
+    "depends": ["base", "mail", "queue_job", "fastapi"],
+    "external_dependencies": {
+        "python": ["requests", "prometheus_client", "fastapi", "pydantic"]
+    },
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
@@ -47,6 +49,7 @@
         "views/integration_inbound_source_views.xml",
         "views/integration_inbound_message_views.xml",
         "views/integration_inbound_audit_views.xml",
+        "data/api_endpoint_data.xml",
         "views/integration_api_log_views.xml",
         "data/metrics_cron_data.xml",
         "views/integration_endpoint_health_views.xml",

@@ -14,8 +14,8 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from odoo.tests import tagged
 
+from ..tools import api_reference as openapi
 from ..tools import mapping
-from ..tools import openapi
 from .api_common import ApiCase
 
 # Generated requests per operation (12 operations): enough to walk every parameter,

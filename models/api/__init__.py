@@ -1,2 +1,3 @@
+from . import fastapi_endpoint
 from . import integration_api
 from . import integration_api_log

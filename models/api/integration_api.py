@@ -27,8 +27,8 @@ from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
 from ...controllers.common import REPLAY_HEADER
 from ...controllers.common import error_body
+from ...tools import api_reference as openapi
 from ...tools import mapping
-from ...tools import openapi
 from ...tools import transactions
 from ..common.integration_idempotency_key import STATE_COMPLETED
 from ..common.integration_rate_limit import address_scope
@@ -108,8 +108,30 @@ def _etag(body):
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _dumps(document):
+def dumps(document):
+    """``document`` as compact JSON bytes."""
     return json.dumps(document, separators=(",", ":"), default=str).encode()
+
+
+def error_envelope(error, request_id):
+    """The error envelope of :class:`ApiError` ``error``, as JSON bytes."""
+    return dumps(error_body(error.code, error.message, request_id, error.details))
+
+
+def encode(response, accept_encoding):
+    """``response`` (an :class:`ApiResponse`), its large body gzipped when the
+    client accepts it."""
+    if (
+        response.body
+        and len(response.body) >= GZIP_MIN_BYTES
+        and "gzip" in (accept_encoding or "").lower()
+    ):
+        headers = dict(
+            response.headers,
+            **{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        )
+        return ApiResponse(response.status, gzip.compress(response.body, 5), headers)
+    return response
 
 
 def _iso_utc(value):
@@ -136,6 +158,12 @@ def _unauthenticated_scope(address):
     return f"api-unauthenticated:{address_scope(address)}"
 
 
+def _is_number(raw):
+    """Whether ``raw`` is ASCII digits only: ``str.isdigit()`` also takes other
+    scripts' digits and superscripts, which ``int()`` then refuses or reads."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _reject_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 
@@ -145,7 +173,7 @@ class IntegrationApi(models.AbstractModel):
     and guests in the JSON:API-style envelope, and logs every write.
 
     It stores nothing itself; what each collection serves is described in
-    ``tools/openapi.py`` (which also builds the OpenAPI document), and attribute
+    the declarations of the models (``integration.resource.mixin``), and attribute
     parsing and rendering go through ``tools/mapping.py`` like the sync's.
     """
 
@@ -190,7 +218,7 @@ class IntegrationApi(models.AbstractModel):
     @api.model
     def _error_response(self, error, request_id):
         body = error_body(error.code, error.message, request_id, error.details)
-        return ApiResponse(error.status, _dumps(body), dict(error.headers))
+        return ApiResponse(error.status, dumps(body), dict(error.headers))
 
     def _collections(self):
         """The declared collections by name (``integration.resource.mixin``)."""
@@ -384,7 +412,7 @@ class IntegrationApi(models.AbstractModel):
         return self._serve_write(spec, req, record_id)
 
     def _parse_id(self, raw):
-        if not raw.isdigit() or not 0 < int(raw) <= openapi.MAX_INT:
+        if not _is_number(raw) or not 0 < int(raw) <= openapi.MAX_INT:
             raise ApiError(404, "not_found", f"No record {raw!r}.")
         return int(raw)
 
@@ -477,7 +505,7 @@ class IntegrationApi(models.AbstractModel):
 
     def _ok(self, req, document, status=200, headers=None):
         """A JSON answer with its ETag; 304 when ``If-None-Match`` has it."""
-        body = _dumps(document)
+        body = dumps(document)
         etag = _etag(body)
         headers = dict(headers or {}, ETag=etag)
         if req.method in ("GET", "HEAD") and etag in self._etags(
@@ -578,7 +606,7 @@ class IntegrationApi(models.AbstractModel):
             raw = query.get(name)
             if raw is None:
                 continue
-            if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+            if not _is_number(raw) or not 1 <= int(raw) <= maximum:
                 raise ApiError(
                     400,
                     "bad_request",
@@ -634,7 +662,7 @@ class IntegrationApi(models.AbstractModel):
                 moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
             return moment
         if kind == "id":
-            if not raw.isdigit() or int(raw) > openapi.MAX_INT:
+            if not _is_number(raw) or int(raw) > openapi.MAX_INT:
                 raise ValueError("must be a record id")
             return int(raw)
         if not raw or "\x00" in raw:
@@ -643,7 +671,7 @@ class IntegrationApi(models.AbstractModel):
 
     def _sort_order(self, spec, raw):
         """An ORDER BY from ``sort``; the id always last, so paging is stable."""
-        if not raw:
+        if raw is None:
             return "id"
         terms = []
         for key in raw.split(","):
@@ -688,7 +716,7 @@ class IntegrationApi(models.AbstractModel):
         return sparse
 
     def _include(self, spec, raw):
-        if not raw:
+        if raw is None:
             return []
         names = raw.split(",")
         unknown = [name for name in names if name not in spec.relationships]
@@ -862,7 +890,7 @@ class IntegrationApi(models.AbstractModel):
         current = self._resources(spec, self._rows(spec, [record_id]), {})[0]
         if_match = req.headers.get("If-Match")
         if if_match and if_match.strip() != "*":
-            if _etag(_dumps({"data": current})) not in self._etags(if_match):
+            if _etag(dumps({"data": current})) not in self._etags(if_match):
                 raise ApiError(
                     412,
                     "precondition_failed",
@@ -941,7 +969,7 @@ class IntegrationApi(models.AbstractModel):
             target_spec = self._collections()[target]
             if (
                 not related_id
-                or not related_id.isdigit()
+                or not _is_number(related_id)
                 or int(related_id) > openapi.MAX_INT
             ):
                 details.append(
@@ -986,7 +1014,7 @@ class IntegrationApi(models.AbstractModel):
         )
 
     def _delete(self, spec, req, record_id):
-        """DELETE per the collection's rule (see tools/openapi.py)."""
+        """DELETE per the collection's rule (see its declaration's ``delete_rule``)."""
         current = self._current(spec, req, record_id)
         record = self.env[spec.model].browse(record_id)
         changed = []
@@ -1014,22 +1042,3 @@ class IntegrationApi(models.AbstractModel):
             record.unlink()
         self._log(req, spec, record_id, changed)
         return ApiResponse(204, None, {})
-
-    # --------------------------------------------------------------- encoding
-
-    @api.model
-    def _encode(self, response, accept_encoding):
-        """gzip a large body when the client accepts it."""
-        if (
-            response.body
-            and len(response.body) >= GZIP_MIN_BYTES
-            and "gzip" in (accept_encoding or "").lower()
-        ):
-            headers = dict(
-                response.headers,
-                **{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
-            )
-            return ApiResponse(
-                response.status, gzip.compress(response.body, 5), headers
-            )
-        return response

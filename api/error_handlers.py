@@ -1,0 +1,99 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Every answer of the API in one shape: the route class that turns what a
+request raised into the error envelope, and the finishing of every response
+(``X-Request-Id``, JSON content type, rate-limit headers, gzip).
+
+The fastapi addon lets exceptions rise to Odoo's dispatcher, which rolls the
+transaction back and answers ``{"detail": ...}``. The API's refusals are answers,
+not failures: the rate-limit count and the audit of the request commit, and the
+client gets ``{"error": {...}}``. Only PostgreSQL concurrency errors still rise,
+for Odoo to retry the whole request.
+"""
+
+import logging
+
+import psycopg2
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.responses import Response
+
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
+
+from ..controllers.common import new_request_id
+from ..models.api.integration_api import ApiError
+from ..models.api.integration_api import ApiResponse
+from ..models.api.integration_api import encode
+from ..models.api.integration_api import error_envelope
+
+_logger = logging.getLogger(__name__)
+
+
+def request_id_of(request):
+    """The request id of ``request``, chosen once per request."""
+    if "request_id" not in request.scope:
+        request.scope["request_id"] = new_request_id(
+            request.headers.get("X-Request-Id", "")
+        )
+    return request.scope["request_id"]
+
+
+def finish(request, response):
+    """The HTTP response of an :class:`ApiResponse`."""
+    response = encode(response, request.headers.get("Accept-Encoding"))
+    headers = dict(response.headers, **request.scope.get("rate_headers", {}))
+    headers["X-Request-Id"] = request_id_of(request)
+    if response.body is not None:
+        headers["Content-Type"] = "application/json"
+    # ASGI lowercases header names; the dispatcher sends them as written here.
+    request.scope.setdefault("header_names", {}).update(
+        {name.lower(): name for name in headers}
+    )
+    return Response(
+        content=response.body or b"", status_code=response.status, headers=headers
+    )
+
+
+def _validation_error(error):
+    details = [
+        {
+            "field": str(problem["loc"][-1]),
+            "code": "invalid",
+            "message": problem["msg"],
+        }
+        for problem in error.errors()
+    ]
+    return ApiError(400, "bad_request", "Some parameters are invalid.", details)
+
+
+class EnvelopeRoute(APIRoute):
+    """A route whose every failure is answered in the error envelope."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def envelope_handler(request):
+            request_id_of(request)
+            try:
+                return await handler(request)
+            except ApiError as error:
+                failure = error
+            except RequestValidationError as error:
+                failure = _validation_error(error)
+            except psycopg2.OperationalError as error:
+                if error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                    raise
+                failure = _internal_error(request)
+            except Exception:  # the client gets the envelope, never a trace
+                failure = _internal_error(request)
+            body = error_envelope(failure, request_id_of(request))
+            return finish(
+                request, ApiResponse(failure.status, body, dict(failure.headers))
+            )
+
+        return envelope_handler
+
+
+def _internal_error(request):
+    _logger.exception("REST API request %s failed", request_id_of(request))
+    return ApiError(500, "internal_error", "Unexpected error; nothing was changed.")

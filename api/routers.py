@@ -1,0 +1,396 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The routes of every declared collection, generated from its declaration.
+
+Each collection gets list and create on ``/<collection>``, and read, replace,
+patch and delete on ``/<collection>/{id}``; the other methods of those paths
+answer 405 with ``Allow``, any other path 404, all in the error envelope.
+Query parameters and headers are declared for the document only: the API
+model checks each exactly as documented, after authentication, and answers
+400 with one detail per fault (so a malformed request never costs a key check
+more than a well-formed one).
+"""
+
+import inspect
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi import Depends
+from fastapi import Header
+from fastapi import Path
+from fastapi import Query
+from fastapi import Request
+from starlette.responses import Response
+
+from ..models.api.integration_api import ApiError
+from ..tools import api_reference as openapi
+from . import schemas
+from .dependencies import api_request_with_body
+from .dependencies import authenticated_api
+from .error_handlers import EnvelopeRoute
+from .error_handlers import finish
+
+COLLECTION_METHODS = ("GET", "HEAD", "POST")
+RECORD_METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE")
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+RATE_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+HEADER_TEXTS = {
+    "X-Request-Id": "Id of this request, also in error bodies and the audit log.",
+    "ETag": "Version of the representation, for If-None-Match and If-Match.",
+    "Location": "URL of the created record.",
+    "RateLimit-Limit": "Requests allowed per window for this key.",
+    "RateLimit-Remaining": "Requests left in the current window.",
+    "RateLimit-Reset": "Seconds until the window resets.",
+}
+_PAGE = {"type": "integer", "minimum": 1, "maximum": openapi.MAX_INT}
+_SIZE = {"type": "integer", "minimum": 1, "maximum": openapi.MAX_PER_PAGE}
+_STATUS = "(" + "|".join(openapi.mapping.BOOKING_STATUSES) + ")"
+FILTER_SCHEMAS = {
+    "statuses": {"type": "string", "pattern": f"^{_STATUS}(,{_STATUS})*$"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "date": {"type": "string", "format": "date"},
+    "id": {"type": "string", "pattern": "^[0-9]{1,10}$"},
+    "text": {"type": "string", "minLength": 1},
+}
+IF_MATCH = "ETag read before; 412 if the record changed since."
+IF_NONE_MATCH = "ETag read before; 304 if nothing changed."
+ETAG_LIST = {
+    "type": "string",
+    "pattern": r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$',
+}
+IDEMPOTENCY = (
+    "Same key and body: the first answer is replayed (`Idempotent-Replayed: "
+    "true`). Same key, other body: 422. While the first request runs: 409. Only "
+    "successful answers are kept (24 h)."
+)
+
+
+def _names_pattern(names):
+    name = "(" + "|".join(names) + ")"
+    return f"^{name}(,{name})*$"
+
+
+def _query(alias, schema, description=None):
+    return (
+        alias,
+        Annotated[
+            str,
+            Query(alias=alias, description=description, json_schema_extra=schema),
+        ],
+    )
+
+
+def _header(alias, schema, description):
+    return (
+        alias,
+        Annotated[
+            str,
+            Header(alias=alias, description=description, json_schema_extra=schema),
+        ],
+    )
+
+
+def _read_parameters(spec, collections):
+    params = []
+    for item in [spec] + [collections[t] for _f, t in spec.relationships.values()]:
+        names = [
+            *item.schemas,
+            *openapi.READ_ONLY_ATTRIBUTES,
+            *item.relationships,
+        ]
+        params.append(
+            _query(
+                f"fields[{item.type}]",
+                {"type": "string", "pattern": _names_pattern(names)},
+                "Sparse fieldset: only these attributes and relationships.",
+            )
+        )
+    if spec.relationships:
+        params.append(
+            _query(
+                "include",
+                {"type": "string", "pattern": _names_pattern(spec.relationships)},
+                "Related resources to add under `included`.",
+            )
+        )
+    return [*params, _header("If-None-Match", ETAG_LIST, IF_NONE_MATCH)]
+
+
+def _list_parameters(spec, collections):
+    sorts = [f"-?{key}" for key in spec.sorts]
+    params = [
+        _query("page", _PAGE),
+        _query("per_page", _SIZE, f"Default {openapi.DEFAULT_PER_PAGE}."),
+        _query("page[number]", _PAGE),
+        _query("page[size]", _SIZE),
+        _query(
+            "sort",
+            {"type": "string", "pattern": _names_pattern(sorts)},
+            "Comma-separated sort keys, `-` for descending; the id breaks ties.",
+        ),
+    ]
+    for name, (_field, _op, kind, description) in spec.filters.items():
+        for alias in (name, f"filter[{name}]"):
+            params.append(_query(alias, FILTER_SCHEMAS[kind], description))
+    return params + _read_parameters(spec, collections)
+
+
+def _signature(parameters, with_id):
+    """A handler signature FastAPI reads: the dependencies, then ``parameters``
+    ((alias, annotation) pairs), documented but checked by the API model."""
+    signature = [
+        inspect.Parameter(
+            "api",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[object, Depends(authenticated_api)],
+        ),
+        inspect.Parameter(
+            "req",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[object, Depends(api_request_with_body)],
+        ),
+    ]
+    if with_id:
+        signature.append(
+            inspect.Parameter(
+                "id",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[
+                    str, Path(json_schema_extra={"pattern": schemas.ID_PATTERN})
+                ],
+            )
+        )
+    for index, (_alias, annotation) in enumerate(parameters):
+        signature.append(
+            inspect.Parameter(
+                f"p{index}",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=annotation,
+                default=None,
+            )
+        )
+    return inspect.Signature(signature)
+
+
+def _handler(spec, parameters, with_id):
+    async def handler(request, api, req, **_documented):
+        return finish(request, api._serve(spec, req))
+
+    signature = _signature(parameters, with_id)
+    handler.__signature__ = signature.replace(
+        parameters=[
+            inspect.Parameter(
+                "request", inspect.Parameter.KEYWORD_ONLY, annotation=Request
+            ),
+            *signature.parameters.values(),
+        ]
+    )
+    return handler
+
+
+def _not_allowed(allowed):
+    async def refuse():
+        raise ApiError(
+            405,
+            "method_not_allowed",
+            "This method is not allowed here.",
+            headers={"Allow": ", ".join(allowed)},
+        )
+
+    return refuse
+
+
+def _headers(*names):
+    return {
+        name: {"description": HEADER_TEXTS[name], "schema": {"type": "string"}}
+        for name in names
+    }
+
+
+def _errors(*statuses):
+    by_status = {}
+    for code, (status, *_rest) in openapi.ERROR_CODES.items():
+        if status in statuses:
+            by_status.setdefault(status, []).append(code)
+    return {
+        status: {
+            "model": schemas.Error,
+            "description": "Error: " + ", ".join(f"`{c}`" for c in codes),
+            "headers": _headers("X-Request-Id"),
+        }
+        for status, codes in sorted(by_status.items())
+    }
+
+
+def _ok(model, description, *headers):
+    return {"model": model, "description": description, "headers": _headers(*headers)}
+
+
+def _body(spec, kind, collections):
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": schemas.write_schema(spec, kind, collections)
+                }
+            },
+        }
+    }
+
+
+def collection_router(name, spec, collections, resource_models):
+    """The routes of collection ``name`` (declared as ``spec``)."""
+    router = APIRouter(route_class=EnvelopeRoute, tags=[name])
+    rtype = spec.type
+    included = [resource_models[t] for _f, t in spec.relationships.values()]
+    one, many = schemas.document_models(
+        spec, resource_models[name], included[0] if included else None
+    )
+    read_headers = ("X-Request-Id", "ETag", *RATE_HEADERS)
+    not_modified = {
+        304: {
+            "description": "Not modified (If-None-Match)",
+            "headers": _headers("X-Request-Id", "ETag"),
+        }
+    }
+    lister = _handler(spec, _list_parameters(spec, collections), False)
+    path = f"/{name}"
+    router.add_api_route(
+        path,
+        lister,
+        methods=["GET"],
+        operation_id=f"list_{name}",
+        summary=f"List {name}",
+        response_class=Response,
+        responses={
+            200: _ok(many, f"A page of {name}", *read_headers),
+            **not_modified,
+            **_errors(400, 401, 403, 406, 429),
+        },
+    )
+    router.add_api_route(path, lister, methods=["HEAD"], include_in_schema=False)
+    idempotency = _header(
+        "Idempotency-Key",
+        {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+        IDEMPOTENCY,
+    )
+    if_match = _header("If-Match", ETAG_LIST, IF_MATCH)
+    router.add_api_route(
+        path,
+        _handler(spec, [idempotency], False),
+        methods=["POST"],
+        operation_id=f"create_{rtype}",
+        summary=f"Create a {rtype}",
+        status_code=201,
+        response_class=Response,
+        openapi_extra=_body(spec, "Create", collections),
+        responses={
+            201: _ok(one, "Created", "X-Request-Id", "ETag", "Location", *RATE_HEADERS),
+            **_errors(400, 401, 403, 406, 409, 413, 415, 422, 429),
+        },
+    )
+    router.add_api_route(
+        path,
+        _not_allowed(COLLECTION_METHODS),
+        methods=[m for m in ALL_METHODS if m not in COLLECTION_METHODS],
+        include_in_schema=False,
+    )
+    path = f"/{name}/{{id}}"
+    reader = _handler(spec, _read_parameters(spec, collections), True)
+    router.add_api_route(
+        path,
+        reader,
+        methods=["GET"],
+        operation_id=f"get_{rtype}",
+        summary=f"Read a {rtype}",
+        response_class=Response,
+        responses={
+            200: _ok(one, f"The {rtype}", *read_headers),
+            **not_modified,
+            **_errors(400, 401, 403, 404, 406, 429),
+        },
+    )
+    router.add_api_route(path, reader, methods=["HEAD"], include_in_schema=False)
+    for method, kind, verb, description in (
+        (
+            "PUT",
+            "Replace",
+            "replace",
+            "Replaces the record: every attribute and relationship must be given "
+            "(null clears a nullable one).",
+        ),
+        (
+            "PATCH",
+            "Patch",
+            "update",
+            "Changes only the attributes and relationships given.",
+        ),
+    ):
+        router.add_api_route(
+            path,
+            _handler(spec, [idempotency, if_match], True),
+            methods=[method],
+            operation_id=f"{verb}_{rtype}",
+            summary=f"{kind} a {rtype}",
+            description=description,
+            response_class=Response,
+            openapi_extra=_body(spec, kind, collections),
+            responses={
+                200: _ok(
+                    one, f"The {rtype} as saved", "X-Request-Id", "ETag", *RATE_HEADERS
+                ),
+                **_errors(400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 429),
+            },
+        )
+    router.add_api_route(
+        path,
+        _handler(spec, [if_match], True),
+        methods=["DELETE"],
+        operation_id=f"delete_{rtype}",
+        summary=f"Delete a {rtype}",
+        description=spec.delete_rule,
+        status_code=204,
+        response_class=Response,
+        responses={
+            204: {
+                "description": "Deleted, or cancelled (see the rule above)",
+                "headers": _headers("X-Request-Id"),
+            },
+            **_errors(400, 401, 403, 404, 406, 409, 412, 429),
+        },
+    )
+    router.add_api_route(
+        path,
+        _not_allowed(RECORD_METHODS),
+        methods=[m for m in ALL_METHODS if m not in RECORD_METHODS],
+        include_in_schema=False,
+    )
+    return router
+
+
+def collections_router(collections):
+    """The routes of every declared collection."""
+    resource_models = {
+        name: schemas.resource_model(spec, collections)
+        for name, spec in collections.items()
+    }
+    router = APIRouter()
+    for name, spec in collections.items():
+        router.include_router(
+            collection_router(name, spec, collections, resource_models)
+        )
+    return router
+
+
+def not_found_router():
+    """Any other path under the API: 404 in the envelope."""
+    router = APIRouter(route_class=EnvelopeRoute)
+
+    async def not_found(rest: str):
+        raise ApiError(404, "not_found", f"No resource at {openapi.API_PREFIX}/{rest}.")
+
+    router.add_api_route(
+        "/{rest:path}", not_found, methods=list(ALL_METHODS), include_in_schema=False
+    )
+    return router
