@@ -346,18 +346,43 @@ class IntegrationInboundMessage(models.Model):
             }
         )
 
+    @api.model
+    def _inbound_handlers(self):
+        """The Python handlers of inbound messages in this database:
+        ``{pattern: handler}``, a pattern being an exact event type,
+        ``prefix.*`` or ``*`` (see :mod:`..tools.handlers`).
+
+        A handler is the name of a method of this model, called on the message
+        (``message._handle_room_event()``), or a function called as
+        ``handler(env, message)``. What it returns is stored as the message's
+        result. An addon adds handlers by extending this method with
+        ``super()``, so they apply only in the databases where it is installed,
+        and its own overrides win over those of the addons it depends on.
+        """
+        return {}
+
+    @api.model
+    def _find_handler(self, event_type):
+        """The handler of :meth:`_inbound_handlers` for ``event_type`` (exact,
+        then the longest ``prefix.*``, then ``*``), or None."""
+        by_pattern = self._inbound_handlers()
+        handlers.check_patterns(by_pattern)
+        pattern = handlers.best_pattern(by_pattern, event_type)
+        return by_pattern[pattern] if pattern else None
+
     def _dispatch_target(self):
         """What handles this message's event type: ``(server action, handler,
         text)``. The server action mapped on the source wins, then the handler
-        registered for the event type; ``text`` is the result of a handler that
+        declared for the event type; ``text`` is the result of a handler that
         returns nothing, or of the message when nothing handles it."""
         event_type = self.event_type or ""
         action = self.source_id._action_for(event_type)
         if action:
             return action, None, None
-        handler = handlers.find_handler(event_type)
+        handler = self._find_handler(event_type)
         if handler:
-            return None, handler, _("Handled by %(name)s.", name=handler.__name__)
+            name = handler if isinstance(handler, str) else handler.__name__
+            return None, handler, _("Handled by %(name)s.", name=name)
         return (
             None,
             None,
@@ -383,7 +408,10 @@ class IntegrationInboundMessage(models.Model):
             )
         if not handler:
             return text
-        returned = handler(self.env, self)
+        if isinstance(handler, str):
+            returned = getattr(self, handler)()
+        else:
+            returned = handler(self.env, self)
         if returned is None or isinstance(returned, str):
             return returned or text
         return json.dumps(returned, default=str)

@@ -22,7 +22,6 @@ from ...tools import backoff
 from ...tools import circuit as circuit_logic
 from ...tools import pinned_http
 from ...tools import redaction
-from ...tools import signatures
 from ..common.access import MANAGER
 from ..common.access import USER
 from ..common.access import check_group
@@ -46,8 +45,6 @@ DELIVERY_STATES = [
 # Stored per attempt, and the most ever read of a response: a receiver answering
 # with 50 MB must not make a worker read (or store) 50 MB.
 RESPONSE_BODY_LIMIT = 2048
-# A receiver's Retry-After is honoured up to this many seconds.
-RETRY_AFTER_CAP = 3600
 # A due delivery whose job is gone for this long was left behind (its worker
 # died, the job failed) and is enqueued again by the sweeper.
 LEFT_BEHIND_GRACE = timedelta(minutes=2)
@@ -93,26 +90,6 @@ class _Result(NamedTuple):
     error_message: str
     response_body: str
     retry_after: str | None
-
-
-def _session(key, target, pool_size):
-    """The pooled session of an endpoint in this process, connecting only to
-    the address the URL guard just vetted (``target``).
-
-    Kept while the pool size is the same and its pinned address is still among
-    the vetted ones, so keep-alive connections survive from job to job; replaced
-    otherwise (the old one's connections close when it is dropped).
-    """
-    cached = _SESSIONS.get(key)
-    if (
-        cached
-        and cached[0] == pool_size
-        and pinned_http.same_destination(cached[1], target)
-    ):
-        return cached[2]
-    session = pinned_http.pinned_session(target, pool_size)
-    _SESSIONS[key] = (pool_size, target, session)
-    return session
 
 
 def _post(session, url, timeout, body, headers):
@@ -382,10 +359,15 @@ class IntegrationDelivery(models.Model):
         circuit = endpoint.circuit_id
         circuit_state = circuit.state
         failures = circuit.consecutive_failures
-        session = _session(
-            (self.env.cr.dbname, endpoint.id), target, endpoint.max_concurrency
+        # Kept per process and endpoint, so keep-alive connections survive
+        # from job to job.
+        session = pinned_http.kept_session(
+            _SESSIONS,
+            (self.env.cr.dbname, endpoint.id),
+            target,
+            endpoint.max_concurrency,
         )
-        secrets = endpoint._signing_secrets(now)
+        secrets = endpoint._current_secrets(now)
         custom_headers = endpoint.sudo()._parsed_custom_headers()
         url, timeout = endpoint.url, endpoint.timeout
         queue = list(self)
@@ -465,8 +447,7 @@ class IntegrationDelivery(models.Model):
             "Content-Type": "application/json",
             "User-Agent": "Odoo-Integration-Hub",
             **custom_headers,
-            **signatures.sign(
-                endpoint.signature_scheme,
+            **endpoint._signature_scheme(endpoint.signature_scheme).sign(
                 secrets,
                 body,
                 self.event_id.uid,
@@ -531,9 +512,7 @@ class IntegrationDelivery(models.Model):
                 if delay is None:
                     state, next_attempt_at = DELIVERY_DEAD, None
                 else:
-                    asked = backoff.parse_retry_after(
-                        result.retry_after, time.time(), RETRY_AFTER_CAP
-                    )
+                    asked = backoff.parse_retry_after(result.retry_after, time.time())
                     next_attempt_at = result.attempted_at + timedelta(
                         seconds=max(delay, asked or 0)
                     )

@@ -1,4 +1,5 @@
 from . import integration_backend
 from . import integration_binding
 from . import integration_conflict
+from . import integration_inbound_message
 from . import integration_sync_run

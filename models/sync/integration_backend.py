@@ -24,7 +24,6 @@ from ...tools import mapping
 from ...tools import merge
 from ...tools import redaction
 from ...tools import remote_client
-from ...tools.handlers import inbound_handler
 from ..common.access import MANAGER
 from ..common.access import requires_group
 from .integration_binding import STATE_CONFLICT
@@ -141,13 +140,11 @@ def _handle_event(env, message, resource_type):
     return {key: value for key, value in counts.items() if value}
 
 
-@inbound_handler("booking.*")
 def handle_booking_event(env, message):
     """Real-time sync of a booking webhook."""
     return _handle_event(env, message, mapping.BOOKING_TYPE)
 
 
-@inbound_handler("guest.*")
 def handle_guest_event(env, message):
     """Real-time sync of a guest webhook."""
     return _handle_event(env, message, mapping.GUEST_TYPE)
