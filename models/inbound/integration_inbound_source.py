@@ -18,9 +18,12 @@ from ...tools import handlers
 from ...tools import netguard
 from ...tools import signatures
 from ...tools import transactions
+from ..common import queue_jobs
 from ..common.access import USER
 from ..common.access import requires_group
 from ..common.integration_idempotency_key import INBOUND_SCOPE
+from .integration_inbound_message import STATE_QUEUED
+from .integration_inbound_message import processing_identity
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
@@ -50,18 +53,6 @@ PROCESSING_TIME_BUDGET = 30
 # Odoo worker, competing with the deliveries themselves) rather than by one
 # small job after another.
 PROCESSING_DELAY = 1
-# The pending processing job of a source, by identity key, share-locked until the
-# caller commits (see IntegrationInboundSource._processing_job). SKIP LOCKED: a
-# job the runner is enqueueing right now is skipped.
-PENDING_JOB_QUERY = (
-    "SELECT id FROM queue_job WHERE identity_key = %s AND state = 'pending'"
-    " ORDER BY id LIMIT 1 FOR SHARE SKIP LOCKED"
-)
-
-
-def processing_identity(source_id):
-    """The ``identity_key`` of the processing jobs of source ``source_id``."""
-    return f"integration.inbound.source:{source_id}:process_queued_messages"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -373,9 +364,8 @@ class IntegrationInboundSource(models.Model):
         find the job, only to mark it.)
         """
         self.ensure_one()
-        self.env.cr.execute(PENDING_JOB_QUERY, (processing_identity(self.id),))
-        row = self.env.cr.fetchone()
-        return row[0] if row else self._queue_processing_job()
+        job_id = queue_jobs.pending_job_id(self.env.cr, processing_identity(self.id))
+        return job_id or self._queue_processing_job()
 
     def _queue_processing_job(self):
         """Queue a processing job for this source; return its id."""
@@ -389,12 +379,9 @@ class IntegrationInboundSource(models.Model):
             ._process_queued_messages()
         )
         # The identity is written where the next callers look for it.
-        self.env.cr.execute(
-            "UPDATE queue_job SET identity_key = %s WHERE uuid = %s RETURNING id",
-            (processing_identity(self.id), job.uuid),
+        return queue_jobs.mark_identity(
+            self.env, job.uuid, processing_identity(self.id)
         )
-        self.env["queue.job"].invalidate_model(["identity_key"])
-        return self.env.cr.fetchone()[0]
 
     def _process_queued_messages(self):
         """Process every queued message of this source, oldest first (queue_job
@@ -428,17 +415,17 @@ class IntegrationInboundSource(models.Model):
         # this job chasing them.
         cr.execute(
             "SELECT max(id) FROM integration_inbound_message"
-            " WHERE source_id = %s AND state = 'queued'",
-            (self.id,),
+            " WHERE source_id = %s AND state = %s",
+            (self.id, STATE_QUEUED),
         )
         last_id = cr.fetchone()[0] or 0
         done = failed = 0
         while True:
             cr.execute(
                 "SELECT id FROM integration_inbound_message"
-                " WHERE source_id = %s AND state = 'queued' AND id <= %s"
+                " WHERE source_id = %s AND state = %s AND id <= %s"
                 " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                (self.id, last_id, PROCESSING_BATCH_SIZE),
+                (self.id, STATE_QUEUED, last_id, PROCESSING_BATCH_SIZE),
             )
             ids = [row[0] for row in cr.fetchall()]
             if not ids:

@@ -22,6 +22,7 @@ from ...tools import backoff
 from ...tools import circuit as circuit_logic
 from ...tools import pinned_http
 from ...tools import redaction
+from ..common import queue_jobs
 from ..common.access import MANAGER
 from ..common.access import USER
 from ..common.access import check_group
@@ -48,8 +49,6 @@ RESPONSE_BODY_LIMIT = 2048
 # A due delivery whose job is gone for this long was left behind (its worker
 # died, the job failed) and is enqueued again by the sweeper.
 LEFT_BEHIND_GRACE = timedelta(minutes=2)
-# queue_job states in which a job will still run.
-LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 # Error class of an attempt refused before sending (unsafe target).
 ERROR_UNSAFE_URL = "UnsafeURL"
 # Columns written by _store_attempts, in the order of its tuples.
@@ -688,26 +687,17 @@ class IntegrationDelivery(models.Model):
         )
         if not endpoints:
             return
-        self.flush_model()
-        # Anti-join on queue_job: one query however many deliveries wait.
-        self.env.cr.execute(
-            """
-            SELECT d.id
-              FROM integration_delivery d
-              LEFT JOIN queue_job j ON j.uuid = d.job_uuid
-             WHERE d.state = %s
-               AND d.endpoint_id IN %s
-               AND d.next_attempt_at <= %s
-               AND (j.id IS NULL OR j.state NOT IN %s)
-            """,
-            (
-                DELIVERY_PENDING,
-                tuple(endpoints.ids),
-                fields.Datetime.now() - LEFT_BEHIND_GRACE,
-                LIVE_JOB_STATES,
-            ),
+        due = self.sudo().search_fetch(
+            [
+                ("state", "=", DELIVERY_PENDING),
+                ("endpoint_id", "in", endpoints.ids),
+                ("next_attempt_at", "<=", fields.Datetime.now() - LEFT_BEHIND_GRACE),
+            ],
+            ["job_uuid"],
         )
-        left_behind = self.browse(row[0] for row in self.env.cr.fetchall())
+        # Two queries however many deliveries wait.
+        live = queue_jobs.live_job_uuids(self.env, due.mapped("job_uuid"))
+        left_behind = due.filtered(lambda delivery: delivery.job_uuid not in live)
         if left_behind:
             _logger.info("Enqueuing %s deliveries left behind", len(left_behind))
             left_behind._enqueue()
