@@ -91,6 +91,7 @@ class IntegrationSecretMixin(models.AbstractModel):
                     "secret": signatures.generate_secret(),
                 }
             )
+        return True
 
     @requires_group(MANAGER)
     def action_rotate_secret(self):

@@ -27,7 +27,7 @@ LIVE_JOB_STATES = (WAIT_DEPENDENCIES, PENDING, ENQUEUED, STARTED)
 # SKIP LOCKED: a job the runner is enqueueing right now is skipped.
 PENDING_JOB_QUERY = (
     "SELECT id FROM queue_job WHERE identity_key = %s"
-    f" AND state = '{PENDING}'"
+    f" AND state = '{PENDING}'"  # nosec B608  # queue_job's constant
     " ORDER BY id LIMIT 1 FOR SHARE SKIP LOCKED"
 )
 

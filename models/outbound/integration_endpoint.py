@@ -366,7 +366,7 @@ class IntegrationEndpoint(models.Model):
     def _rotate_secret(self, expires_at):
         """Sign with a new secret from now on, and with the current one as well
         until ``expires_at``; say so in the chatter."""
-        super()._rotate_secret(expires_at)
+        result = super()._rotate_secret(expires_at)
         for endpoint in self.sudo():
             endpoint.message_post(
                 body=_(
@@ -374,6 +374,7 @@ class IntegrationEndpoint(models.Model):
                     expires_at,
                 )
             )
+        return result
 
     def _notify_circuit_opened(self, failures, reopen_at, reason):
         """Tell the operators that the circuit opened: a message and an activity
