@@ -11,9 +11,9 @@ delivery (:data:`PENDING_JOB_QUERY`, see
 where that statement looks for it (:func:`mark_identity`). Storing a delivery
 is the hot path of every accepted webhook. Done instead through queue_job's
 ``identity_key`` after the message is stored (its search, the link of the
-message to the job), it costs about 1.8 ms of CPU per delivery and about 0.27
+message to the job), it costs about 1.8 ms of CPU per delivery and about 0.29
 of the ``inbound`` benchmark's signed/bare ratio (interleaved runs, medians:
-0.65 -> 0.38), and it loses the lock that makes a pending job wait for the
+0.67 -> 0.38), and it loses the lock that makes a pending job wait for the
 delivery's commit.
 """
 
