@@ -31,6 +31,7 @@ from ..tools import signatures
 from ..tools import transactions
 from ..tools.redaction import mask_headers
 from .common import REPLAY_HEADER
+from .common import RequestRefused
 from .common import client_address
 from .common import error_response
 from .common import new_request_id
@@ -68,17 +69,6 @@ def request_headers(environ):
     return headers
 
 
-class InboundRejection(Exception):
-    """A request refused with ``status`` and the envelope's ``code``."""
-
-    def __init__(self, status, code, message, headers=None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
-
-
 class InboundWebhookController(http.Controller):
     """Receives the webhooks of the configured inbound sources."""
 
@@ -98,7 +88,7 @@ class InboundWebhookController(http.Controller):
         env = request.env(user=SUPERUSER_ID, su=True)
         try:
             return self._accept(env, slug, headers, request_id)
-        except InboundRejection as rejection:
+        except RequestRefused as rejection:
             return self._reject(env, slug, request_id, rejection)
         except Exception:
             # Whatever the sender sent, it must not see a 500; this is our fault,
@@ -111,33 +101,33 @@ class InboundWebhookController(http.Controller):
                 env,
                 slug,
                 request_id,
-                InboundRejection(
+                RequestRefused(
                     503,
                     "temporarily_unavailable",
                     "The delivery could not be stored; retry later.",
-                    {"Retry-After": str(RETRY_LATER_SECONDS)},
+                    headers={"Retry-After": str(RETRY_LATER_SECONDS)},
                 ),
             )
 
     def _accept(self, env, slug, headers, request_id):
         httprequest = request.httprequest
         if httprequest.method != "POST":
-            raise InboundRejection(
+            raise RequestRefused(
                 405,
                 "method_not_allowed",
                 "Webhooks are delivered with POST.",
-                {"Allow": "POST"},
+                headers={"Allow": "POST"},
             )
         source = env["integration.inbound.source"]._webhook_sources().get(slug)
         body = read_body(source.max_body_size if source else DEFAULT_MAX_BODY_SIZE)
         if not source:
-            raise InboundRejection(
+            raise RequestRefused(
                 404, "source_not_found", f"No active inbound source {slug!r}."
             )
         address = client_address(httprequest)
         try:
             delivery = self._verify(source, address, headers, body)
-        except InboundRejection as rejection:
+        except RequestRefused as rejection:
             raise self._unverified(env, source, address, rejection) from None
         # Only verified requests count against the source's limit: a flood of
         # forged ones cannot use up the real sender's.
@@ -146,21 +136,21 @@ class InboundWebhookController(http.Controller):
                 source.scope, source.rate_limit
             )
             if not allowed:
-                raise InboundRejection(
+                raise RequestRefused(
                     429,
                     "rate_limited",
                     f"More than {source.rate_limit} requests per minute.",
-                    {"Retry-After": str(max(reset_in, 1))},
+                    headers={"Retry-After": str(max(reset_in, 1))},
                 )
         mimetype = headers.get("content-type", "").partition(";")[0].strip().lower()
         if mimetype != "application/json" and not mimetype.endswith("+json"):
-            raise InboundRejection(
+            raise RequestRefused(
                 415, "unsupported_media_type", "The body must be application/json."
             )
         try:
             payload = json.loads(body)
         except ValueError as error:
-            raise InboundRejection(
+            raise RequestRefused(
                 400, "malformed_json", f"The body is not JSON: {error}"
             ) from None
         body_hash = hashlib.sha256(body).hexdigest()
@@ -202,13 +192,13 @@ class InboundWebhookController(http.Controller):
         Memory and CPU only: nothing here waits on the database.
         """
         if body is None:
-            raise InboundRejection(
+            raise RequestRefused(
                 413,
                 "payload_too_large",
                 f"The body exceeds {source.max_body_size} bytes.",
             )
         if not source.ip_allowed(address):
-            raise InboundRejection(
+            raise RequestRefused(
                 403, "ip_not_allowed", "This address may not post to this source."
             )
         try:
@@ -221,9 +211,7 @@ class InboundWebhookController(http.Controller):
                 source.tolerance,
             )
         except signatures.SignatureError as error:
-            raise InboundRejection(
-                error.http_status, error.code, error.message
-            ) from None
+            raise RequestRefused(error.http_status, error.code, error.message) from None
 
     @staticmethod
     def _unverified(env, source, address, rejection):
@@ -240,11 +228,11 @@ class InboundWebhookController(http.Controller):
         )
         if not reset_in:
             return rejection
-        return InboundRejection(
+        return RequestRefused(
             429,
             "unverified_rate_limited",
             "Too many unverified requests from this address; retry later.",
-            {"Retry-After": str(reset_in)},
+            headers={"Retry-After": str(reset_in)},
         )
 
     @staticmethod
@@ -257,11 +245,11 @@ class InboundWebhookController(http.Controller):
         deadline = time.monotonic() + IN_FLIGHT_WAIT
         while claim.exists() and claim.state != STATE_COMPLETED:
             if time.monotonic() > deadline:
-                raise InboundRejection(
+                raise RequestRefused(
                     409,
                     "request_in_progress",
                     "The same delivery is being stored; retry shortly.",
-                    {"Retry-After": "1"},
+                    headers={"Retry-After": "1"},
                 )
             # End the transaction so that the next read sees the other request's
             # commit.
@@ -269,14 +257,14 @@ class InboundWebhookController(http.Controller):
             time.sleep(IN_FLIGHT_POLL)
             claim.invalidate_recordset()
         if not claim.exists():
-            raise InboundRejection(
+            raise RequestRefused(
                 409,
                 "request_in_progress",
                 "The same delivery was being stored and failed; retry.",
-                {"Retry-After": "1"},
+                headers={"Retry-After": "1"},
             )
         if claim.request_hash != body_hash:
-            raise InboundRejection(
+            raise RequestRefused(
                 422,
                 "idempotency_key_reused",
                 "This delivery id was already used for a different body.",
@@ -305,6 +293,7 @@ class InboundWebhookController(http.Controller):
             rejection.status,
             rejection.code,
             rejection.message,
+            details=rejection.details,
             headers=rejection.headers,
             request_id=request_id,
         )

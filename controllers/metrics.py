@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from odoo import http
 from odoo.http import request
 
+from .common import bearer_token
 from .common import error_response
 from .common import new_request_id
 
@@ -44,10 +45,8 @@ class MetricsController(http.Controller):
                 headers=CHALLENGE,
                 request_id=request_id,
             )
-        scheme, _sep, presented = (
-            request.httprequest.headers.get("Authorization", "").strip().partition(" ")
-        )
-        if scheme.lower() != "bearer" or not presented.strip():
+        presented = bearer_token(request.httprequest.headers.get("Authorization"))
+        if not presented:
             return error_response(
                 401,
                 "missing_token",
@@ -56,7 +55,7 @@ class MetricsController(http.Controller):
                 request_id=request_id,
             )
         # Constant time, so the response time says nothing about the token.
-        if not hmac.compare_digest(presented.strip().encode(), expected.encode()):
+        if not hmac.compare_digest(presented.encode(), expected.encode()):
             return error_response(
                 401,
                 "invalid_token",

@@ -716,7 +716,35 @@ def test_addons():
     return sorted(p.parent.name for p in TEST_ADDONS.glob("*/__manifest__.py"))
 
 
+def check_test_imports():
+    """Fail unless ``tests/__init__.py`` imports every ``tests/test_*.py``.
+
+    pytest finds test files by name; Odoo's own runner (``--test-enable``, as
+    OCA CI and Odoo.sh run it) only runs the modules the tests package imports.
+    Checking the imports keeps both runners on the same tests without running
+    the suite twice.
+    """
+    tests = ROOT / "tests"
+    tree = ast.parse((tests / "__init__.py").read_text())
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and not node.module
+        for alias in node.names
+    }
+    missing = sorted(p.stem for p in tests.glob("test_*.py") if p.stem not in imported)
+    if missing:
+        raise SetupError(
+            "tests/__init__.py does not import "
+            + ", ".join(missing)
+            + ": Odoo's test runner would not run them; add "
+            + " ".join(f"'from . import {name}'" for name in missing)
+            + "."
+        )
+
+
 def cmd_test(pytest_args):
+    check_test_imports()
     started = time.monotonic()
     db = os.environ.get("INTEGRATION_HUB_TEST_DB", f"{MODULE}_test")
     with environment() as (python, pg):

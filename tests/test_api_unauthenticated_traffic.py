@@ -11,10 +11,10 @@ import json
 import secrets
 import socket
 import time
-import unittest
 from urllib.parse import urlsplit
 
 from odoo.tests import tagged
+from odoo.tests.common import BaseCase
 
 from ..models.api.integration_api import MAX_BODY_SIZE_PARAM
 from ..models.api.integration_api import UNAUTHENTICATED_LIMIT_PARAM
@@ -223,7 +223,7 @@ class TestApiUnauthenticatedLimit(UnauthenticatedCase):
         self.assertEqual(self.call("GET", "/api/v1/guests").status_code, 200)
 
 
-class TestAddressScope(unittest.TestCase):
+class TestAddressScope(BaseCase):
     def test_what_a_per_address_limit_counts(self):
         self.assertEqual(address_scope("198.51.100.7"), "198.51.100.7")
         # A host usually holds a whole IPv6 /64: one count for all of it.

@@ -3,8 +3,9 @@
 """Retry schedules parse as operators write them, run out when they should, honour
 Retry-After within a cap, and every HTTP outcome lands in the right class."""
 
-import unittest
 from email.utils import formatdate
+
+from odoo.tests.common import BaseCase
 
 from ..tools import backoff
 from ..tools.backoff import DELIVERED
@@ -15,7 +16,7 @@ from ..tools.backoff import RETRY
 NOW = 1700000000
 
 
-class TestParseSchedule(unittest.TestCase):
+class TestParseSchedule(BaseCase):
     def test_plain_seconds(self):
         self.assertEqual(
             backoff.parse_schedule("0, 60, 300, 1800, 7200"), (0, 60, 300, 1800, 7200)
@@ -51,7 +52,7 @@ class TestParseSchedule(unittest.TestCase):
                 backoff.parse_schedule(text)
 
 
-class TestNextAttemptDelay(unittest.TestCase):
+class TestNextAttemptDelay(BaseCase):
     schedule = (0, 60, 300)
 
     def test_delays_follow_the_schedule_then_run_out(self):
@@ -63,7 +64,7 @@ class TestNextAttemptDelay(unittest.TestCase):
             backoff.next_attempt_delay(self.schedule, 0)
 
 
-class TestParseRetryAfter(unittest.TestCase):
+class TestParseRetryAfter(BaseCase):
     def test_delta_seconds(self):
         self.assertEqual(backoff.parse_retry_after("120", NOW, cap=3600), 120)
         self.assertEqual(backoff.parse_retry_after(" 0 ", NOW, cap=3600), 0)
@@ -94,7 +95,7 @@ class TestParseRetryAfter(unittest.TestCase):
                 self.assertIsNone(backoff.parse_retry_after(value, NOW, cap=3600))
 
 
-class TestClassifyStatus(unittest.TestCase):
+class TestClassifyStatus(BaseCase):
     def test_statuses(self):
         cases = {
             200: DELIVERED,

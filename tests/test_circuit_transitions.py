@@ -4,9 +4,10 @@
 exactly as the delivery flow relies on, and never lets more trials through than
 allowed."""
 
-import unittest
 from datetime import datetime
 from datetime import timedelta
+
+from odoo.tests.common import BaseCase
 
 from ..tools import circuit
 from ..tools.circuit import CLOSED
@@ -32,7 +33,7 @@ def _opened_state():
     return state, event
 
 
-class TestClosed(unittest.TestCase):
+class TestClosed(BaseCase):
     def test_new_circuit_is_closed_and_admits(self):
         allowed, state, postpone_until = circuit.on_request(CircuitState(), T0, 1)
         self.assertTrue(allowed)
@@ -63,7 +64,7 @@ class TestClosed(unittest.TestCase):
         )
 
 
-class TestOpen(unittest.TestCase):
+class TestOpen(BaseCase):
     def setUp(self):
         super().setUp()
         self.state, _event = _opened_state()
@@ -97,7 +98,7 @@ class TestOpen(unittest.TestCase):
         self.assertEqual(state.reopen_at, now + timedelta(seconds=30))
 
 
-class TestHalfOpen(unittest.TestCase):
+class TestHalfOpen(BaseCase):
     def setUp(self):
         super().setUp()
         opened, _event = _opened_state()
@@ -141,7 +142,7 @@ class TestHalfOpen(unittest.TestCase):
         self.assertEqual(state.reopen_at, overdue + timedelta(seconds=30))
 
 
-class TestContract(unittest.TestCase):
+class TestContract(BaseCase):
     def test_state_names(self):
         self.assertEqual(circuit.STATES, ("closed", "open", "half_open"))
 

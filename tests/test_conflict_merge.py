@@ -4,9 +4,10 @@
 backend offers; manual leaves the decision to an operator."""
 
 import hashlib
-import unittest
 from datetime import date
 from datetime import datetime
+
+from odoo.tests.common import BaseCase
 
 from ..tools import merge
 from ..tools.merge import LATEST_WINS
@@ -21,7 +22,7 @@ EARLY = datetime(2025, 1, 1, 9, 0)
 LATE = datetime(2025, 1, 1, 10, 0)
 
 
-class TestChangedFields(unittest.TestCase):
+class TestChangedFields(BaseCase):
     def test_differing_keys_sorted(self):
         self.assertEqual(
             merge.changed_fields(LOCAL, REMOTE), ["email", "name", "phone", "vip"]
@@ -44,7 +45,7 @@ class TestChangedFields(unittest.TestCase):
         )
 
 
-class TestMergeValues(unittest.TestCase):
+class TestMergeValues(BaseCase):
     def test_non_empty_source_values_win(self):
         self.assertEqual(
             merge.merge_values(REMOTE, LOCAL),
@@ -66,7 +67,7 @@ class TestMergeValues(unittest.TestCase):
         self.assertEqual(target["e"], 5)
 
 
-class TestValuesHash(unittest.TestCase):
+class TestValuesHash(BaseCase):
     def test_known_digest(self):
         # Canonical JSON written out by hand, hashed with hashlib directly.
         expected = hashlib.sha256(
@@ -93,7 +94,7 @@ class TestValuesHash(unittest.TestCase):
             merge.values_hash({"x": object()})
 
 
-class TestResolve(unittest.TestCase):
+class TestResolve(BaseCase):
     def test_source_and_target_wins(self):
         self.assertEqual(merge.resolve(SOURCE_WINS, LOCAL, REMOTE, LATE, EARLY), REMOTE)
         self.assertEqual(merge.resolve(TARGET_WINS, LOCAL, REMOTE, EARLY, LATE), LOCAL)

@@ -21,13 +21,14 @@ import subprocess  # nosec B404  # starts the Odoo server under test
 import sys
 import threading
 import time
-import unittest
 import uuid
 from pathlib import Path
 
 import requests
 
 import odoo.sql_db
+from odoo.tests import tagged
+from odoo.tests.common import BaseCase
 
 from .test_inbound_webhooks import OTHER_SECRET
 from .test_inbound_webhooks import SW_SECRET
@@ -49,7 +50,8 @@ def load_hub():
     return hub
 
 
-class TestInboundConcurrency(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestInboundConcurrency(BaseCase):
     def setUp(self):
         super().setUp()
         self.started = time.monotonic()

@@ -18,24 +18,35 @@ from odoo.exceptions import UserError
 from odoo.tests import new_test_user
 from odoo.tests import tagged
 
-from ..tools import handlers
 from .test_inbound_webhooks import SW_SECRET
 from .test_inbound_webhooks import InboundCase
 from .test_inbound_webhooks import library_headers
 
 
-@tagged("post_install", "-at_install")
-class TestHandlerRegistry(InboundCase):
-    def setUp(self):
-        super().setUp()
-        # Registrations made by a test stay in that test.
-        patcher = patch.dict(handlers._HANDLERS)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+class HandlerCase(InboundCase):
+    def handler(self, pattern):
+        """Decorator declaring ``func(env, message)`` for ``pattern`` in this
+        test only, as an addon's override of ``_inbound_handlers`` does."""
+        Message = type(self.env["integration.inbound.message"])
+        declared = Message._inbound_handlers
 
+        def register(func):
+            def _inbound_handlers(model):
+                return {**declared(model), pattern: func}
+
+            patcher = patch.object(Message, "_inbound_handlers", _inbound_handlers)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+            return func
+
+        return register
+
+
+@tagged("post_install", "-at_install")
+class TestHandlerRegistry(HandlerCase):
     def test_most_specific_pattern_wins(self):
         for pattern in ("*", "ihtest.*", "ihtest.room.*", "ihtest.room.moved"):
-            handlers.inbound_handler(pattern)(lambda env, message, p=pattern: p)
+            self.handler(pattern)(lambda env, message, p=pattern: p)
         cases = {
             "ihtest.room.moved": "ihtest.room.moved",
             "ihtest.room.cleaned": "ihtest.room.*",
@@ -46,23 +57,21 @@ class TestHandlerRegistry(InboundCase):
         for event_type, expected in cases.items():
             with self.subTest(event_type=event_type):
                 self.assertEqual(
-                    handlers.find_handler(event_type)(None, None), expected
+                    self.env["integration.inbound.message"]._find_handler(event_type)(
+                        None, None
+                    ),
+                    expected,
                 )
 
     def test_invalid_patterns_are_refused(self):
         for pattern in ("", "booking*", "*.created", "booking.*.x", "a b"):
             with self.subTest(pattern=pattern), self.assertRaises(ValueError):
-                handlers.inbound_handler(pattern)
+                self.handler(pattern)(lambda env, message: None)
+                self.env["integration.inbound.message"]._find_handler("a.b")
 
 
 @tagged("post_install", "-at_install")
-class TestInboundProcessing(InboundCase):
-    def setUp(self):
-        super().setUp()
-        patcher = patch.dict(handlers._HANDLERS)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-
+class TestInboundProcessing(HandlerCase):
     def receive(self, event_type="ihtest.created", **data):
         """Post a signed delivery; return the stored message."""
         body = json.dumps({"type": event_type, "data": data}).encode()
@@ -94,7 +103,7 @@ class TestInboundProcessing(InboundCase):
     def test_python_handler_runs_once(self):
         calls = []
 
-        @handlers.inbound_handler("ihtest.*")
+        @self.handler("ihtest.*")
         def handle(env, message):
             calls.append(message.id)
             partner = env["res.partner"].create(
@@ -118,13 +127,13 @@ class TestInboundProcessing(InboundCase):
         self.run_job(message)
         self.assertEqual(message.state, "done")
         self.assertIn("No handler", message.result)
-        handlers.inbound_handler("*")(lambda env, message: "caught by the fallback")
+        self.handler("*")(lambda env, message: "caught by the fallback")
         message = self.receive(event_type="ihtest.other")
         self.run_job(message)
         self.assertEqual(message.result, "caught by the fallback")
 
     def test_server_action_mapping_wins(self):
-        handlers.inbound_handler("ihtest.*")(lambda env, message: "python handler")
+        self.handler("ihtest.*")(lambda env, message: "python handler")
         action = self.env["ir.actions.server"].create(
             {
                 "name": "Create guest from webhook",
@@ -152,7 +161,7 @@ class TestInboundProcessing(InboundCase):
         self.assertEqual(other.result, "python handler")
 
     def test_failing_handler_marks_failed_and_retries(self):
-        @handlers.inbound_handler("ihtest.*")
+        @self.handler("ihtest.*")
         def handle(env, message):
             env["res.partner"].create({"name": "Half-done write"})
             raise ValueError("remote booking 42 not found")
@@ -184,7 +193,7 @@ class TestInboundProcessing(InboundCase):
     def test_reprocess_in_bulk(self):
         outcome = {"fail": True}
 
-        @handlers.inbound_handler("ihtest.*")
+        @self.handler("ihtest.*")
         def handle(env, message):
             if outcome["fail"]:
                 raise RuntimeError("backend down")
@@ -212,7 +221,7 @@ class TestInboundProcessing(InboundCase):
     def test_one_job_processes_a_burst_oldest_first(self):
         calls = []
 
-        @handlers.inbound_handler("ihtest.*")
+        @self.handler("ihtest.*")
         def handle(env, message):
             calls.append(message.id)
             return "ok"
@@ -235,7 +244,7 @@ class TestInboundProcessing(InboundCase):
         self.assertEqual(len(calls), 3)
 
     def test_a_failure_does_not_stop_the_others(self):
-        @handlers.inbound_handler("ihtest.*")
+        @self.handler("ihtest.*")
         def handle(env, message):
             number = message.payload()["data"]["n"]
             env["res.partner"].create({"name": f"Inbound partner {number}"})
@@ -263,7 +272,7 @@ class TestInboundProcessing(InboundCase):
             login="ih_inbound_user",
             groups="integration_hub.group_integration_user",
         )
-        handlers.inbound_handler("ihtest.*")(lambda env, message: "done")
+        self.handler("ihtest.*")(lambda env, message: "done")
         message = self.receive()
         self.run_job(message)
         as_user = message.with_user(user)

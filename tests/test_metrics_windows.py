@@ -9,6 +9,7 @@ p95 follows ``percentile_cont``: for ``n`` sorted values, position
 from odoo.tests import TransactionCase
 from odoo.tests import tagged
 
+from ..models.metrics.integration_metrics import WINDOWS
 from .metrics_common import AttemptLogMixin
 
 
@@ -139,7 +140,12 @@ class TestMetricsWindows(AttemptLogMixin, TransactionCase):
         )
 
     def test_all_windows_and_one_endpoint(self):
-        stats = self.metrics._stats([self.endpoint_b.id], self.now)
+        stats = {}
+        for window in WINDOWS:
+            overall, per_endpoint = self.metrics._window_stats(
+                window, [self.endpoint_b.id], self.now
+            )
+            stats[window] = {"overall": overall, "endpoints": per_endpoint}
         self.assertEqual(set(stats), {"1h", "24h", "7d"})
         for window, figures in stats.items():
             with self.subTest(window=window):

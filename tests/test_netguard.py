@@ -9,8 +9,9 @@ Host names go through a fake resolver, so these tests make no DNS traffic.
 """
 
 import socket
-import unittest
 from unittest import mock
+
+from odoo.tests.common import BaseCase
 
 from ..tools.netguard import Target
 from ..tools.netguard import check_url
@@ -40,7 +41,7 @@ def unreachable_resolver(host, port, proto=0):
     raise AssertionError(f"IP literal {host} must not be resolved")
 
 
-class TestSchemeAndHost(unittest.TestCase):
+class TestSchemeAndHost(BaseCase):
     def test_https_public_host(self):
         resolver = fake_resolver(
             {"hooks.example.com": ["93.184.215.14", "2606:2800::1"]}
@@ -89,7 +90,7 @@ class TestSchemeAndHost(unittest.TestCase):
             check_url("https://nowhere.invalid/", [], False, fake_resolver({}))
 
 
-class TestAddressRanges(unittest.TestCase):
+class TestAddressRanges(BaseCase):
     def test_non_public_literals_are_refused(self):
         cases = {
             "127.0.0.1": "loopback",
@@ -142,7 +143,7 @@ class TestAddressRanges(unittest.TestCase):
             check_url("https://ll.example/", [], False, resolver)
 
 
-class TestAllowedNetworks(unittest.TestCase):
+class TestAllowedNetworks(BaseCase):
     def test_allow_listed_loopback_passes(self):
         self.assertEqual(
             check_url("http://127.0.0.1:8069/hook", ["127.0.0.0/8"], True, None),
@@ -172,7 +173,7 @@ class TestAllowedNetworks(unittest.TestCase):
             check_url("https://1.1.1.1/", ["intranet"], False, None)
 
 
-class TestOneReadingOfTheURL(unittest.TestCase):
+class TestOneReadingOfTheURL(BaseCase):
     """What urllib3 (the parser that sends) and urlsplit could read differently
     is refused before any lookup, even with the target allow-listed."""
 
@@ -294,7 +295,7 @@ class TestOneReadingOfTheURL(unittest.TestCase):
         )
 
 
-class TestOneResolution(unittest.TestCase):
+class TestOneResolution(BaseCase):
     def test_the_name_is_resolved_once_and_every_answer_returned(self):
         lookups = []
 

@@ -10,10 +10,12 @@ receiver on 127.0.0.1 stands for the internal service a rebinding aims at.
 
 import os
 import tempfile
-import unittest
 from unittest import mock
 
 import requests
+
+from odoo.tests.common import BaseCase
+from odoo.tests.common import _super_send
 
 from ..tools import netguard
 from ..tools import pinned_http
@@ -25,7 +27,17 @@ from .ssrf_common import make_test_ca
 from .ssrf_common import same_port_pair
 
 
-class TestPinnedTransport(unittest.TestCase):
+class PinnedCase(BaseCase):
+    @classmethod
+    def _request_handler(cls, session, request, /, **kwargs):
+        # Odoo's tests let requests reach 127.0.0.1 only; here the pinned
+        # session under test decides where a request may go (its ``.test``
+        # names are pinned to loopback addresses), and its refusals are what
+        # the tests check.
+        return _super_send(session, request, **kwargs)
+
+
+class TestPinnedTransport(PinnedCase):
     def setUp(self):
         super().setUp()
         self.port = same_port_pair()
@@ -86,7 +98,7 @@ class TestPinnedTransport(unittest.TestCase):
         self.assertEqual(self.inside.requests, [], "a proxy was used")
 
 
-class TestPinnedTLS(unittest.TestCase):
+class TestPinnedTLS(PinnedCase):
     """TLS speaks to the host name while the socket goes to the pinned IP."""
 
     NAME = "hooks.pinned.test"

@@ -42,6 +42,8 @@ RULES = {
     ("integration.backend", "action_sync_changes"): MANAGER,
     ("integration.circuit", "action_reset"): MANAGER,
     ("integration.endpoint", "action_activate"): MANAGER,
+    ("integration.endpoint", "action_generate_secret"): MANAGER,
+    ("integration.endpoint", "action_rotate_secret"): MANAGER,
     ("integration.endpoint", "action_pause"): MANAGER,
     ("integration.endpoint", "action_reset_circuit"): MANAGER,
     ("integration.endpoint", "action_send_test_event"): MANAGER,
@@ -89,6 +91,8 @@ RULES = {
     ("integration.cached.mixin", "unlink"): NOBODY,
     ("integration.resource.mixin", "create"): NOBODY,
     ("integration.resource.mixin", "write"): NOBODY,
+    ("integration.secret.mixin", "action_generate_secret"): NOBODY,
+    ("integration.secret.mixin", "action_rotate_secret"): NOBODY,
     ("integration.event", "emit"): PRIVATE,
     ("integration.inbound.message", "payload"): PRIVATE,
 }
@@ -272,6 +276,8 @@ class TestRpcMethodAccess(HttpCase):
                 "write": [[1], {"name": "x"}],
                 "unlink": [[1]],
             }[method]
+        if model == "integration.secret.mixin":
+            return [[1]]
         special = {
             ("integration.endpoint", "create"): [
                 [{"name": "rpc-new", "url": f"{self.dead_url}/new"}]

@@ -5,9 +5,10 @@ keep their scheme prefixes, URLs keep where they go and lose how they get in,
 and error texts lose the URLs they quote, as requests and urllib3 print them."""
 
 import socket
-import unittest
 
 import requests
+
+from odoo.tests.common import BaseCase
 
 from ..tools.redaction import MASK
 from ..tools.redaction import mask_headers
@@ -17,7 +18,7 @@ from ..tools.redaction import redact_url
 SECRET_URL = "https://ops:pa55word@hooks.example.com:8443/in/t0k3n-path?token=t0k3n&v=2"
 
 
-class TestMaskHeaders(unittest.TestCase):
+class TestMaskHeaders(BaseCase):
     def test_only_safe_headers_in_clear(self):
         masked = mask_headers(
             {
@@ -77,7 +78,7 @@ class TestMaskHeaders(unittest.TestCase):
         self.assertEqual(masked, {"Accept": MASK, "Content-Type": "application/json"})
 
 
-class TestRedactUrl(unittest.TestCase):
+class TestRedactUrl(BaseCase):
     def test_keeps_where_it_goes(self):
         self.assertEqual(
             redact_url(SECRET_URL),
@@ -109,7 +110,7 @@ def closed_port():
         return sock.getsockname()[1]
 
 
-class TestRedactText(unittest.TestCase):
+class TestRedactText(BaseCase):
     def test_requests_connection_error(self):
         # A real error of requests, on a port where nothing listens.
         url = f"http://127.0.0.1:{closed_port()}/in/t0k3n-path?token=t0k3n"

@@ -12,12 +12,13 @@ import base64
 import hashlib
 import hmac
 import time
-import unittest
 from datetime import datetime
 from datetime import timezone
 
 from standardwebhooks import Webhook
 from standardwebhooks import WebhookVerificationError
+
+from odoo.tests.common import BaseCase
 
 from ..tools import signatures
 from ..tools.signatures import GITHUB
@@ -46,7 +47,7 @@ def _hex_hmac(secret, content):
     return hmac.new(secret.encode(), content, hashlib.sha256).hexdigest()
 
 
-class TestStandardWebhooks(unittest.TestCase):
+class TestStandardWebhooks(BaseCase):
     def _headers(self, signature=SW_SIGNATURE):
         return {
             "webhook-id": SW_MSG_ID,
@@ -191,7 +192,7 @@ class TestStandardWebhooks(unittest.TestCase):
         self.assertIn("not a unix timestamp", error.message)
 
 
-class TestStandardWebhooksLibraryInterop(unittest.TestCase):
+class TestStandardWebhooksLibraryInterop(BaseCase):
     """Both directions against the official ``standardwebhooks`` package, which
     checks timestamps against the real clock, hence ``time.time()`` here."""
 
@@ -265,7 +266,7 @@ class TestStandardWebhooksLibraryInterop(unittest.TestCase):
         self.assertIsNotNone(Webhook(secret).verify(self.body, headers))
 
 
-class TestGithub(unittest.TestCase):
+class TestGithub(BaseCase):
     # GitHub's documented example ("Validating webhook deliveries").
     secret = "It's a Secret to Everybody"
     body = b"Hello, World!"
@@ -304,7 +305,7 @@ class TestGithub(unittest.TestCase):
             signatures.verify(GITHUB, [self.secret], headers, self.body, 0)
 
 
-class TestStripe(unittest.TestCase):
+class TestStripe(BaseCase):
     # Stripe keys the HMAC with the whole "whsec_..." string, not its base64 part.
     secret = "whsec_test_secret"
     body = b'{"id": "evt_1", "object": "event"}'
@@ -355,7 +356,7 @@ class TestStripe(unittest.TestCase):
             signatures.verify(STRIPE, [self.secret], {}, self.body, self.timestamp)
 
 
-class TestShopify(unittest.TestCase):
+class TestShopify(BaseCase):
     # A Shopify example published with SQLPage's sqlpage.hmac('sha256-base64')
     # tests; test_vector_matches_independent_hmac recomputes it.
     secret = "test-webhook-secret"
@@ -385,7 +386,7 @@ class TestShopify(unittest.TestCase):
             signatures.verify(SHOPIFY, [self.secret], {}, self.body, 0)
 
 
-class TestHmacSha256(unittest.TestCase):
+class TestHmacSha256(BaseCase):
     secret = "whsec_plain_shared_secret"
     body = b'{"event": "guest.updated"}'
     timestamp = 1700000000
@@ -440,7 +441,7 @@ class TestHmacSha256(unittest.TestCase):
             )
 
 
-class TestSchemeContract(unittest.TestCase):
+class TestSchemeContract(BaseCase):
     def test_scheme_names(self):
         self.assertEqual(
             signatures.SCHEMES,

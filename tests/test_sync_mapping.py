@@ -3,8 +3,9 @@
 """Remote attributes become Odoo values and back, and every bad attribute is
 named with what is wrong with it (pure functions, no database)."""
 
-import unittest
 from datetime import date
+
+from odoo.tests.common import BaseCase
 
 from ..tools import mapping
 
@@ -23,7 +24,7 @@ BOOKING = {
 }
 
 
-class TestSyncMapping(unittest.TestCase):
+class TestSyncMapping(BaseCase):
     def test_booking_round_trip(self):
         values = mapping.booking_values_from_attributes(BOOKING)
         self.assertEqual(values["name"], "BK-000001")

@@ -23,6 +23,10 @@ RETRYABLE_ERRORS = (ERROR_TIMEOUT, ERROR_CONNECTION)
 
 # 408 Request Timeout and 429 Too Many Requests are client errors that say "later".
 RETRYABLE_STATUSES = (408, 429)
+# The longest wait honoured from a Retry-After header, for outbound deliveries
+# and sync pages alike: an hour, half the longest step of the default retry
+# schedule; beyond it a delivery or a page is retried on its own schedule.
+RETRY_AFTER_CAP = 3600
 
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _DELAY_RE = re.compile(r"(\d+)\s*([smhd]?)", re.IGNORECASE)
@@ -74,13 +78,16 @@ def next_attempt_delay(schedule: tuple[int, ...], attempt_number: int) -> int | 
     return schedule[attempt_number - 1]
 
 
-def parse_retry_after(header_value: str | None, now: float, cap: int) -> int | None:
+def parse_retry_after(
+    header_value: str | None, now: float, cap: int = RETRY_AFTER_CAP
+) -> int | None:
     """Return the delay in seconds asked for by a ``Retry-After`` header.
 
     Both forms of RFC 9110 are understood: delta-seconds (``"120"``) and an
     HTTP-date, which is measured from ``now`` (unix seconds). The result is at most
-    ``cap`` so a receiver cannot park a delivery for days, and a date in the past
-    gives 0. None means there is no usable header.
+    ``cap`` (:data:`RETRY_AFTER_CAP` unless told) so a receiver or a remote
+    cannot park a delivery or a sync page for days, and a date in the past gives
+    0. None means there is no usable header.
     """
     value = (header_value or "").strip()
     if not value:

@@ -1,42 +1,17 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Registry of the Python handlers that process inbound webhook messages.
+"""Which handler of an inbound message applies to its event type.
 
-A handler is a function ``func(env, message)`` registered for an event type::
-
-    @inbound_handler("booking.*")
-    def upsert_booking(env, message):
-        ...
-
-The registered name is an exact event type (``booking.created``), a prefix pattern
-(``booking.*`` matches ``booking.created`` and ``booking.room.moved``) or ``*``, the
-fallback for every event type. What a handler returns is stored as the message's
-result. The same matching rules choose among a source's server-action mappings, see
-:func:`best_pattern`.
+Handlers are declared per database by
+``integration.inbound.message._inbound_handlers()`` (an addon extends it with
+``super()``); this module holds only the matching rules.
+A pattern is an exact event type (``booking.created``), a prefix pattern
+(``booking.*`` matches ``booking.created`` and ``booking.room.moved``) or ``*``,
+the fallback for every event type. The same rules choose among a source's
+server-action mappings.
 """
 
 WILDCARD = "*"
-
-_HANDLERS = {}
-
-
-def inbound_handler(event_type):
-    """Decorator registering ``func(env, message)`` for ``event_type``.
-
-    A later registration of the same name replaces the earlier one, so a module can
-    override a handler by registering it again.
-    """
-    if not is_valid_pattern(event_type):
-        raise ValueError(
-            f"invalid handler event type {event_type!r}: use an exact type, "
-            "'prefix.*' or '*'"
-        )
-
-    def register(func):
-        _HANDLERS[event_type] = func
-        return func
-
-    return register
 
 
 def best_pattern(patterns, event_type):
@@ -55,10 +30,14 @@ def best_pattern(patterns, event_type):
     return WILDCARD if WILDCARD in available else None
 
 
-def find_handler(event_type):
-    """The handler registered for ``event_type`` (exact, prefix, ``*``), or None."""
-    pattern = best_pattern(_HANDLERS, event_type)
-    return _HANDLERS[pattern] if pattern else None
+def check_patterns(patterns):
+    """Raise ``ValueError`` for the first of ``patterns`` that is not valid."""
+    for pattern in patterns:
+        if not is_valid_pattern(pattern):
+            raise ValueError(
+                f"invalid handler event type {pattern!r}: use an exact type, "
+                "'prefix.*' or '*'"
+            )
 
 
 def is_valid_pattern(pattern):

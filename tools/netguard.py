@@ -79,7 +79,7 @@ class Target(NamedTuple):
 
 def check_url(
     url: str,
-    allowed_networks: list[str],
+    allowed_networks: list[str] | str,
     allow_http: bool,
     resolver=None,
 ) -> Target:
@@ -99,7 +99,7 @@ def check_url(
             "plain http is not allowed; use https, or set the system parameter "
             "integration_hub.allow_http to True"
         )
-    networks = _parse_networks(allowed_networks)
+    networks = parse_networks(allowed_networks)
     addresses = _resolve(host, port, resolver or socket.getaddrinfo)
     for address in addresses:
         if any(address in network for network in networks):
@@ -206,16 +206,24 @@ def _check_host_spelling(host, bracketed):
             )
 
 
-def _parse_networks(entries):
+def parse_networks(entries):
+    """The networks of an allow-list as :mod:`ipaddress` objects.
+
+    ``entries``: a list of addresses or CIDR networks, or one text of them
+    separated by commas or semicolons; blank entries are ignored. Raises
+    ``ValueError`` naming the first entry that is neither.
+    """
+    if isinstance(entries, str):
+        entries = entries.replace(";", ",").split(",")
     networks = []
-    for entry in filter(None, (raw.strip() for raw in entries)):
+    for entry in filter(None, (raw.strip() for raw in entries or ())):
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
             raise ValueError(
                 f"allowed network {entry!r} is not an address or CIDR network"
             ) from None
-    return networks
+    return tuple(networks)
 
 
 def _resolve(host, port, resolver):

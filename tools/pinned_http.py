@@ -128,3 +128,19 @@ def pinned_session(target, pool_maxsize=1):
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def kept_session(cache, key, target, pool_maxsize=1):
+    """The pinned session kept in ``cache`` (a dict) under ``key``, for the
+    vetted ``target``.
+
+    Kept while the pool size is the same and its pinned address is still among
+    the vetted ones, so keep-alive connections survive from call to call;
+    replaced otherwise (the old one's connections close when it is dropped).
+    """
+    cached = cache.get(key)
+    if cached and cached[0] == pool_maxsize and same_destination(cached[1], target):
+        return cached[2]
+    session = pinned_session(target, pool_maxsize)
+    cache[key] = (pool_maxsize, target, session)
+    return session

@@ -13,7 +13,15 @@ statement is prepared the first time and then only executed.
 Only self-contained statements belong here: each runs as its own transaction,
 outside the request's, and sees only committed data. In test mode they run on
 the test's cursor instead (the test's transaction holds the data they read, and
-rolls back what they write).
+rolls back what they write): Odoo's tests share one uncommitted transaction,
+which no other connection can see. The own-connection path is what
+``test_prepared_statements`` (outside test mode), the multi-worker test of
+``test_inbound_concurrency`` and the benchmarks run.
+
+What it gains, measured with ``make bench NAME=inbound`` (interleaved runs,
+medians): run instead in the request's transaction, the statements take about
+0.1 ms more of Odoo's CPU and 0.25 ms more of PostgreSQL's per delivery, and
+the signed/bare ratio drops by about 0.14 (0.67 -> 0.53).
 """
 
 import contextlib

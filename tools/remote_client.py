@@ -25,9 +25,6 @@ import requests
 from . import backoff
 from . import pinned_http
 
-# The longest wait a remote may ask for with Retry-After; beyond it a job is
-# simply retried on its own schedule.
-RETRY_AFTER_CAP = 600
 _EXCERPT = 200
 _local = threading.local()
 
@@ -53,13 +50,7 @@ def session(target):
     sessions = getattr(_local, "sessions", None)
     if sessions is None:
         sessions = _local.sessions = {}
-    key = target[:3]
-    cached = sessions.get(key)
-    if cached and pinned_http.same_destination(cached[0], target):
-        return cached[1]
-    pinned = pinned_http.pinned_session(target)
-    sessions[key] = (target, pinned)
-    return pinned
+    return pinned_http.kept_session(sessions, target[:3], target)
 
 
 def _vetted_session(method, url, guard):
@@ -105,7 +96,7 @@ def _parse(response, method, url):
             raise RemoteAuthError(message, status=response.status_code)
         retry = backoff.classify_status(response.status_code) == backoff.RETRY
         retry_after = backoff.parse_retry_after(
-            response.headers.get("Retry-After"), time.time(), RETRY_AFTER_CAP
+            response.headers.get("Retry-After"), time.time()
         )
         raise RemoteError(
             message,

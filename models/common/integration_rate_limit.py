@@ -111,6 +111,10 @@ class IntegrationRateLimit(models.Model):
         still holds a few unused ones (at most ``blocks x (workers - 1)``, about
         1 % of the limit). Limits under 200 per window get blocks of one: every
         request is counted in the database, as by :meth:`_hit`.
+
+        Measured with ``make bench NAME=inbound`` (interleaved runs, medians):
+        counting every request in the database instead costs about 0.35 ms of
+        CPU per delivery and about 0.15 of the signed/bare ratio (0.67 -> 0.52).
         """
         window_start, reset_in = self._window(window_seconds)
         # A changed limit starts afresh.

@@ -1,12 +1,12 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import ipaddress
-
 from odoo import _
 from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.exceptions import ValidationError
+
+from ...tools import netguard
 
 
 class ResConfigSettings(models.TransientModel):
@@ -59,14 +59,10 @@ class ResConfigSettings(models.TransientModel):
     )
     def _check_integration_settings(self):
         for settings in self:
-            entries = (settings.integration_allowed_networks or "").split(",")
-            for entry in filter(None, (raw.strip() for raw in entries)):
-                try:
-                    ipaddress.ip_network(entry, strict=False)
-                except ValueError:
-                    raise ValidationError(
-                        _("%s is not an address or a CIDR network.", entry)
-                    ) from None
+            try:
+                netguard.parse_networks(settings.integration_allowed_networks)
+            except ValueError as error:
+                raise ValidationError(str(error)) from None
             if (
                 settings.integration_delivery_retention_days < 1
                 or settings.integration_dead_retention_days < 1

@@ -15,12 +15,11 @@ from ...tools import handlers
 from ...tools import prepared
 from ...tools import transactions
 from ...tools.prepared import sql_literal
+from ..common import queue_jobs
 from ..common.access import USER
 from ..common.access import requires_group
 from ..common.integration_idempotency_key import CLAIM_QUERY
 from ..common.integration_idempotency_key import STATE_COMPLETED
-from .integration_inbound_source import PENDING_JOB_QUERY
-from .integration_inbound_source import processing_identity
 
 _logger = logging.getLogger(__name__)
 
@@ -29,11 +28,16 @@ STATE_DONE = "done"
 STATE_FAILED = "failed"
 
 INBOUND_CHANNEL = "root.integration.inbound"
+
+
+def processing_identity(source_id):
+    """The ``identity_key`` of the processing jobs of source ``source_id``."""
+    return f"integration.inbound.source:{source_id}:process_queued_messages"
+
+
 # A failed message is retried after the first step of its job function's retry
 # pattern (data/inbound_queue_job_data.xml), in seconds.
 FIRST_RETRY_DELAY = 10
-# Job states in which a job will still run.
-LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 # A queued message without a live job this long after it was stored is queued
 # again by the housekeeping cron.
 STRANDED_AFTER = timedelta(minutes=10)
@@ -66,7 +70,7 @@ STORE_DELIVERY_QUERY = f"""
         SELECT nextval('integration_inbound_message_id_seq') AS id
     ),
     claim AS ({CLAIM_QUERY.format(values=_CLAIM_VALUES)}),
-    job AS ({PENDING_JOB_QUERY.replace("%s", "%(identity)s")}),
+    job AS ({queue_jobs.PENDING_JOB_QUERY.replace("%s", "%(identity)s")}),
     message AS (
         INSERT INTO integration_inbound_message
             (id, source_id, state, attempt_count, job_id, event_type,
@@ -346,18 +350,43 @@ class IntegrationInboundMessage(models.Model):
             }
         )
 
+    @api.model
+    def _inbound_handlers(self):
+        """The Python handlers of inbound messages in this database:
+        ``{pattern: handler}``, a pattern being an exact event type,
+        ``prefix.*`` or ``*`` (see :mod:`..tools.handlers`).
+
+        A handler is the name of a method of this model, called on the message
+        (``message._handle_room_event()``), or a function called as
+        ``handler(env, message)``. What it returns is stored as the message's
+        result. An addon adds handlers by extending this method with
+        ``super()``, so they apply only in the databases where it is installed,
+        and its own overrides win over those of the addons it depends on.
+        """
+        return {}
+
+    @api.model
+    def _find_handler(self, event_type):
+        """The handler of :meth:`_inbound_handlers` for ``event_type`` (exact,
+        then the longest ``prefix.*``, then ``*``), or None."""
+        by_pattern = self._inbound_handlers()
+        handlers.check_patterns(by_pattern)
+        pattern = handlers.best_pattern(by_pattern, event_type)
+        return by_pattern[pattern] if pattern else None
+
     def _dispatch_target(self):
         """What handles this message's event type: ``(server action, handler,
         text)``. The server action mapped on the source wins, then the handler
-        registered for the event type; ``text`` is the result of a handler that
+        declared for the event type; ``text`` is the result of a handler that
         returns nothing, or of the message when nothing handles it."""
         event_type = self.event_type or ""
         action = self.source_id._action_for(event_type)
         if action:
             return action, None, None
-        handler = handlers.find_handler(event_type)
+        handler = self._find_handler(event_type)
         if handler:
-            return None, handler, _("Handled by %(name)s.", name=handler.__name__)
+            name = handler if isinstance(handler, str) else handler.__name__
+            return None, handler, _("Handled by %(name)s.", name=name)
         return (
             None,
             None,
@@ -383,7 +412,10 @@ class IntegrationInboundMessage(models.Model):
             )
         if not handler:
             return text
-        returned = handler(self.env, self)
+        if isinstance(handler, str):
+            returned = getattr(self, handler)()
+        else:
+            returned = handler(self.env, self)
         if returned is None or isinstance(returned, str):
             return returned or text
         return json.dumps(returned, default=str)
@@ -435,17 +467,15 @@ class IntegrationInboundMessage(models.Model):
         still queued but that no job will process (their job was cancelled or
         failed, or the worker stopped between storing a delivery and queueing its
         job); return how many."""
-        self.env.cr.execute(
-            """
-            SELECT message.id
-              FROM integration_inbound_message AS message
-              LEFT JOIN queue_job AS job ON job.id = message.job_id
-             WHERE message.state = %s AND message.create_date < %s
-               AND (job.id IS NULL OR job.state NOT IN %s)
-            """,
-            (STATE_QUEUED, older_than, LIVE_JOB_STATES),
+        stranded = self.sudo().search(
+            [
+                ("state", "=", STATE_QUEUED),
+                ("create_date", "<", older_than),
+                "|",
+                ("job_id", "=", False),
+                ("job_id.state", "not in", queue_jobs.LIVE_JOB_STATES),
+            ]
         )
-        stranded = self.browse(row[0] for row in self.env.cr.fetchall())
         stranded._enqueue()
         return len(stranded)
 

@@ -6,7 +6,6 @@ import json
 import re
 import time
 from datetime import datetime
-from datetime import timedelta
 
 from odoo import _
 from odoo import api
@@ -16,24 +15,20 @@ from odoo import tools
 from odoo.exceptions import ValidationError
 
 from ...tools import handlers
+from ...tools import netguard
 from ...tools import signatures
 from ...tools import transactions
-from ..common.access import MANAGER
+from ..common import queue_jobs
 from ..common.access import USER
 from ..common.access import requires_group
 from ..common.integration_idempotency_key import INBOUND_SCOPE
+from .integration_inbound_message import STATE_QUEUED
+from .integration_inbound_message import processing_identity
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
 DEFAULT_KEY_TTL_DAYS = 7
 DEFAULT_RETENTION_DAYS = 30
-# How long the previous secret stays valid after "Rotate Secret".
-ROTATION_GRACE = timedelta(days=1)
-# Header naming the event type, per scheme, when the body does not carry it.
-EVENT_TYPE_HEADERS = {
-    signatures.GITHUB: "x-github-event",
-    signatures.SHOPIFY: "x-shopify-topic",
-}
 # Keys of a JSON body that name the event type, in order of preference.
 EVENT_TYPE_KEYS = ("type", "event_type", "event")
 # What a webhook request reads of its source (see WebhookSource).
@@ -58,29 +53,6 @@ PROCESSING_TIME_BUDGET = 30
 # Odoo worker, competing with the deliveries themselves) rather than by one
 # small job after another.
 PROCESSING_DELAY = 1
-# The pending processing job of a source, by identity key, share-locked until the
-# caller commits (see IntegrationInboundSource._processing_job). SKIP LOCKED: a
-# job the runner is enqueueing right now is skipped.
-PENDING_JOB_QUERY = (
-    "SELECT id FROM queue_job WHERE identity_key = %s AND state = 'pending'"
-    " ORDER BY id LIMIT 1 FOR SHARE SKIP LOCKED"
-)
-
-
-def parse_networks(text):
-    """The networks of an "allowed networks" setting (comma or semicolon
-    separated) as :mod:`ipaddress` objects; empty: any address."""
-    entries = (text or "").replace(";", ",").split(",")
-    return tuple(
-        ipaddress.ip_network(entry.strip(), strict=False)
-        for entry in entries
-        if entry.strip()
-    )
-
-
-def processing_identity(source_id):
-    """The ``identity_key`` of the processing jobs of source ``source_id``."""
-    return f"integration.inbound.source:{source_id}:process_queued_messages"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -90,7 +62,7 @@ class WebhookSource:
     request spends no time in the ORM for them."""
 
     id: int
-    scheme: str
+    scheme: signatures.SignatureScheme
     secret: str
     previous_secret: str | None
     previous_secret_expires_at: datetime | None
@@ -118,16 +90,16 @@ class WebhookSource:
     def verification_secrets(self, now):
         """The secrets a signature may use at ``now``: the current one, and the
         previous one until it expires."""
-        if self.previous_secret and self.previous_secret_expires_at > now:
-            return [self.secret, self.previous_secret]
-        return [self.secret]
+        return signatures.current_secrets(
+            self.secret, self.previous_secret, self.previous_secret_expires_at, now
+        )
 
     def event_type(self, headers, payload):
         """The event type of a delivery: from the provider's header if the scheme
         has one, else from the body's ``type``/``event_type``/``event`` key.
 
         ``headers``: the request's headers by lowercase name."""
-        header = EVENT_TYPE_HEADERS.get(self.scheme)
+        header = self.scheme.event_type_header
         value = headers.get(header) if header else None
         if value:
             return value.replace("/", ".")
@@ -144,7 +116,7 @@ class WebhookSource:
 
         ``delivery``: the :class:`~..tools.signatures.VerifiedDelivery` of the
         request."""
-        return signatures.idempotency_key(self.scheme, delivery, body_hash, payload)
+        return self.scheme.idempotency_key(delivery, body_hash, payload)
 
 
 class IntegrationInboundSource(models.Model):
@@ -155,7 +127,7 @@ class IntegrationInboundSource(models.Model):
     """
 
     _name = "integration.inbound.source"
-    _inherit = ["integration.cached.mixin"]
+    _inherit = ["integration.cached.mixin", "integration.secret.mixin"]
     _description = "Integration Inbound Source"
     _order = "name"
 
@@ -167,13 +139,7 @@ class IntegrationInboundSource(models.Model):
     )
     webhook_url = fields.Char(compute="_compute_webhook_url")
     scheme = fields.Selection(
-        [
-            (signatures.STANDARD_WEBHOOKS, "Standard Webhooks / Svix"),
-            (signatures.GITHUB, "GitHub"),
-            (signatures.STRIPE, "Stripe"),
-            (signatures.SHOPIFY, "Shopify"),
-            (signatures.HMAC_SHA256, "HMAC-SHA256 with timestamp"),
-        ],
+        selection="_selection_signature_schemes",
         required=True,
         default=signatures.STANDARD_WEBHOOKS,
         help="Replay protection: Standard Webhooks, Stripe and HMAC-SHA256 sign a "
@@ -187,20 +153,16 @@ class IntegrationInboundSource(models.Model):
     )
     secret = fields.Char(
         required=True,
-        groups="integration_hub.group_integration_manager",
-        copy=False,
         default=lambda self: signatures.generate_secret(),
         help="Standard Webhooks: whsec_ followed by base64. Other schemes: the "
         "secret exactly as the provider shows it.",
     )
     previous_secret = fields.Char(
-        groups="integration_hub.group_integration_manager",
-        copy=False,
         help="Still accepted until its expiry, while the sender switches to the "
         "new secret.",
     )
     previous_secret_expires_at = fields.Datetime(
-        groups="integration_hub.group_integration_manager", copy=False
+        groups="integration_hub.group_integration_manager"
     )
     tolerance = fields.Integer(
         string="Timestamp Tolerance (s)",
@@ -304,13 +266,13 @@ class IntegrationInboundSource(models.Model):
         source = self.sudo()
         return WebhookSource(
             id=source.id,
-            scheme=source.scheme,
+            scheme=source._signature_scheme(source.scheme),
             secret=source.secret,
             previous_secret=source.previous_secret or None,
             previous_secret_expires_at=source.previous_secret_expires_at or None,
             tolerance=source.tolerance,
             max_body_size=source.max_body_size,
-            networks=parse_networks(source.allowed_networks),
+            networks=netguard.parse_networks(source.allowed_networks),
             rate_limit=source.rate_limit,
             key_ttl_days=source.key_ttl_days,
         )
@@ -349,10 +311,7 @@ class IntegrationInboundSource(models.Model):
         for source in self.sudo():
             for secret in filter(None, (source.secret, source.previous_secret)):
                 try:
-                    signatures.verify(source.scheme, secret, {}, b"", 0)
-                except signatures.SignatureError:
-                    # The secret is usable; only the (empty) request was refused.
-                    continue
+                    source._signature_scheme(source.scheme).check_secret(secret)
                 except ValueError as error:
                     raise ValidationError(
                         _(
@@ -378,7 +337,7 @@ class IntegrationInboundSource(models.Model):
     def _check_allowed_networks(self):
         for source in self:
             try:
-                parse_networks(source.allowed_networks)
+                netguard.parse_networks(source.allowed_networks)
             except ValueError as error:
                 raise ValidationError(
                     _("Allowed IP networks: %(error)s", error=error)
@@ -405,9 +364,8 @@ class IntegrationInboundSource(models.Model):
         find the job, only to mark it.)
         """
         self.ensure_one()
-        self.env.cr.execute(PENDING_JOB_QUERY, (processing_identity(self.id),))
-        row = self.env.cr.fetchone()
-        return row[0] if row else self._queue_processing_job()
+        job_id = queue_jobs.pending_job_id(self.env.cr, processing_identity(self.id))
+        return job_id or self._queue_processing_job()
 
     def _queue_processing_job(self):
         """Queue a processing job for this source; return its id."""
@@ -421,12 +379,9 @@ class IntegrationInboundSource(models.Model):
             ._process_queued_messages()
         )
         # The identity is written where the next callers look for it.
-        self.env.cr.execute(
-            "UPDATE queue_job SET identity_key = %s WHERE uuid = %s RETURNING id",
-            (processing_identity(self.id), job.uuid),
+        return queue_jobs.mark_identity(
+            self.env, job.uuid, processing_identity(self.id)
         )
-        self.env["queue.job"].invalidate_model(["identity_key"])
-        return self.env.cr.fetchone()[0]
 
     def _process_queued_messages(self):
         """Process every queued message of this source, oldest first (queue_job
@@ -460,17 +415,17 @@ class IntegrationInboundSource(models.Model):
         # this job chasing them.
         cr.execute(
             "SELECT max(id) FROM integration_inbound_message"
-            " WHERE source_id = %s AND state = 'queued'",
-            (self.id,),
+            " WHERE source_id = %s AND state = %s",
+            (self.id, STATE_QUEUED),
         )
         last_id = cr.fetchone()[0] or 0
         done = failed = 0
         while True:
             cr.execute(
                 "SELECT id FROM integration_inbound_message"
-                " WHERE source_id = %s AND state = 'queued' AND id <= %s"
+                " WHERE source_id = %s AND state = %s AND id <= %s"
                 " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                (self.id, last_id, PROCESSING_BATCH_SIZE),
+                (self.id, STATE_QUEUED, last_id, PROCESSING_BATCH_SIZE),
             )
             ids = [row[0] for row in cr.fetchall()]
             if not ids:
@@ -489,25 +444,6 @@ class IntegrationInboundSource(models.Model):
             done=done,
             failed=failed,
         )
-
-    @requires_group(MANAGER)
-    def action_generate_secret(self):
-        """Replace the secret with a fresh random one (the old one stops working)."""
-        for source in self:
-            source.secret = signatures.generate_secret()
-
-    @requires_group(MANAGER)
-    def action_rotate_secret(self):
-        """Start a rotation: a new secret, the old one accepted for one more day."""
-        expires_at = fields.Datetime.now() + ROTATION_GRACE
-        for source in self.sudo():
-            source.write(
-                {
-                    "previous_secret": source.secret,
-                    "previous_secret_expires_at": expires_at,
-                    "secret": signatures.generate_secret(),
-                }
-            )
 
     @requires_group(USER)
     def action_view_messages(self):

@@ -176,18 +176,6 @@ class IntegrationMetrics(models.AbstractModel):
         return overall, per_endpoint
 
     @api.model
-    def _stats(self, endpoint_ids=None, now=None):
-        """Stats for every window: ``{window: {"overall": ..., "endpoints": ...}}``.
-
-        See ``_window_stats`` for the shape of each part.
-        """
-        result = {}
-        for window in WINDOWS:
-            overall, per_endpoint = self._window_stats(window, endpoint_ids, now)
-            result[window] = {"overall": overall, "endpoints": per_endpoint}
-        return result
-
-    @api.model
     def _prometheus_text(self):
         """The metrics in the Prometheus text exposition format (bytes)."""
         self._flush_sources()

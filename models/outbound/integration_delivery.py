@@ -22,7 +22,7 @@ from ...tools import backoff
 from ...tools import circuit as circuit_logic
 from ...tools import pinned_http
 from ...tools import redaction
-from ...tools import signatures
+from ..common import queue_jobs
 from ..common.access import MANAGER
 from ..common.access import USER
 from ..common.access import check_group
@@ -46,13 +46,9 @@ DELIVERY_STATES = [
 # Stored per attempt, and the most ever read of a response: a receiver answering
 # with 50 MB must not make a worker read (or store) 50 MB.
 RESPONSE_BODY_LIMIT = 2048
-# A receiver's Retry-After is honoured up to this many seconds.
-RETRY_AFTER_CAP = 3600
 # A due delivery whose job is gone for this long was left behind (its worker
 # died, the job failed) and is enqueued again by the sweeper.
 LEFT_BEHIND_GRACE = timedelta(minutes=2)
-# queue_job states in which a job will still run.
-LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 # Error class of an attempt refused before sending (unsafe target).
 ERROR_UNSAFE_URL = "UnsafeURL"
 # Columns written by _store_attempts, in the order of its tuples.
@@ -93,26 +89,6 @@ class _Result(NamedTuple):
     error_message: str
     response_body: str
     retry_after: str | None
-
-
-def _session(key, target, pool_size):
-    """The pooled session of an endpoint in this process, connecting only to
-    the address the URL guard just vetted (``target``).
-
-    Kept while the pool size is the same and its pinned address is still among
-    the vetted ones, so keep-alive connections survive from job to job; replaced
-    otherwise (the old one's connections close when it is dropped).
-    """
-    cached = _SESSIONS.get(key)
-    if (
-        cached
-        and cached[0] == pool_size
-        and pinned_http.same_destination(cached[1], target)
-    ):
-        return cached[2]
-    session = pinned_http.pinned_session(target, pool_size)
-    _SESSIONS[key] = (pool_size, target, session)
-    return session
 
 
 def _post(session, url, timeout, body, headers):
@@ -382,10 +358,15 @@ class IntegrationDelivery(models.Model):
         circuit = endpoint.circuit_id
         circuit_state = circuit.state
         failures = circuit.consecutive_failures
-        session = _session(
-            (self.env.cr.dbname, endpoint.id), target, endpoint.max_concurrency
+        # Kept per process and endpoint, so keep-alive connections survive
+        # from job to job.
+        session = pinned_http.kept_session(
+            _SESSIONS,
+            (self.env.cr.dbname, endpoint.id),
+            target,
+            endpoint.max_concurrency,
         )
-        secrets = endpoint._signing_secrets(now)
+        secrets = endpoint._current_secrets(now)
         custom_headers = endpoint.sudo()._parsed_custom_headers()
         url, timeout = endpoint.url, endpoint.timeout
         queue = list(self)
@@ -465,8 +446,7 @@ class IntegrationDelivery(models.Model):
             "Content-Type": "application/json",
             "User-Agent": "Odoo-Integration-Hub",
             **custom_headers,
-            **signatures.sign(
-                endpoint.signature_scheme,
+            **endpoint._signature_scheme(endpoint.signature_scheme).sign(
                 secrets,
                 body,
                 self.event_id.uid,
@@ -531,9 +511,7 @@ class IntegrationDelivery(models.Model):
                 if delay is None:
                     state, next_attempt_at = DELIVERY_DEAD, None
                 else:
-                    asked = backoff.parse_retry_after(
-                        result.retry_after, time.time(), RETRY_AFTER_CAP
-                    )
+                    asked = backoff.parse_retry_after(result.retry_after, time.time())
                     next_attempt_at = result.attempted_at + timedelta(
                         seconds=max(delay, asked or 0)
                     )
@@ -709,26 +687,17 @@ class IntegrationDelivery(models.Model):
         )
         if not endpoints:
             return
-        self.flush_model()
-        # Anti-join on queue_job: one query however many deliveries wait.
-        self.env.cr.execute(
-            """
-            SELECT d.id
-              FROM integration_delivery d
-              LEFT JOIN queue_job j ON j.uuid = d.job_uuid
-             WHERE d.state = %s
-               AND d.endpoint_id IN %s
-               AND d.next_attempt_at <= %s
-               AND (j.id IS NULL OR j.state NOT IN %s)
-            """,
-            (
-                DELIVERY_PENDING,
-                tuple(endpoints.ids),
-                fields.Datetime.now() - LEFT_BEHIND_GRACE,
-                LIVE_JOB_STATES,
-            ),
+        due = self.sudo().search_fetch(
+            [
+                ("state", "=", DELIVERY_PENDING),
+                ("endpoint_id", "in", endpoints.ids),
+                ("next_attempt_at", "<=", fields.Datetime.now() - LEFT_BEHIND_GRACE),
+            ],
+            ["job_uuid"],
         )
-        left_behind = self.browse(row[0] for row in self.env.cr.fetchall())
+        # Two queries however many deliveries wait.
+        live = queue_jobs.live_job_uuids(self.env, due.mapped("job_uuid"))
+        left_behind = due.filtered(lambda delivery: delivery.job_uuid not in live)
         if left_behind:
             _logger.info("Enqueuing %s deliveries left behind", len(left_behind))
             left_behind._enqueue()

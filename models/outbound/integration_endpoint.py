@@ -59,7 +59,7 @@ class IntegrationEndpoint(models.Model):
 
     _name = "integration.endpoint"
     _description = "Integration Webhook Endpoint"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "integration.secret.mixin"]
     _order = "name, id"
 
     name = fields.Char(required=True, tracking=True)
@@ -95,22 +95,14 @@ class IntegrationEndpoint(models.Model):
         "integration.event.type", string="Event types", required=True
     )
     signature_scheme = fields.Selection(
-        [
-            (signatures.STANDARD_WEBHOOKS, "Standard Webhooks"),
-            (signatures.HMAC_SHA256, "HMAC-SHA256 with timestamp"),
-        ],
+        selection="_selection_outbound_schemes",
         required=True,
         default=signatures.STANDARD_WEBHOOKS,
         tracking=True,
     )
-    # Secrets: manager-only and never tracked, so they reach neither other users
-    # nor the chatter.
-    secret = fields.Char(groups="integration_hub.group_integration_manager", copy=False)
-    previous_secret = fields.Char(
-        groups="integration_hub.group_integration_manager", copy=False
-    )
+    # Secrets (integration.secret.mixin) are manager-only and never tracked, so
+    # they reach neither other users nor the chatter.
     previous_secret_expires_at = fields.Datetime(
-        copy=False,
         help="Until then, deliveries are signed with the previous secret too.",
     )
     custom_headers = fields.Text(
@@ -371,36 +363,18 @@ class IntegrationEndpoint(models.Model):
         self.ensure_one()
         return self.env["integration.outbound.guard"]._vet_url(self.sudo().url)
 
-    def _signing_secrets(self, now):
-        """The secrets that sign a delivery at ``now``: current first, then the
-        previous one while its rotation overlap lasts."""
-        self.ensure_one()
-        endpoint = self.sudo()
-        secrets = [endpoint.secret]
-        if endpoint.previous_secret and (
-            endpoint.previous_secret_expires_at
-            and endpoint.previous_secret_expires_at > now
-        ):
-            secrets.append(endpoint.previous_secret)
-        return secrets
-
     def _rotate_secret(self, expires_at):
         """Sign with a new secret from now on, and with the current one as well
-        until ``expires_at``."""
+        until ``expires_at``; say so in the chatter."""
+        result = super()._rotate_secret(expires_at)
         for endpoint in self.sudo():
-            endpoint.write(
-                {
-                    "previous_secret": endpoint.secret,
-                    "previous_secret_expires_at": expires_at,
-                    "secret": signatures.generate_secret(),
-                }
-            )
             endpoint.message_post(
                 body=_(
                     "Secret rotated; the previous one keeps signing until %s (UTC).",
                     expires_at,
                 )
             )
+        return result
 
     def _notify_circuit_opened(self, failures, reopen_at, reason):
         """Tell the operators that the circuit opened: a message and an activity

@@ -25,7 +25,7 @@ class IntegrationOutboundGuard(models.AbstractModel):
     def _outbound_rules(self):
         """``(allowed_networks, allow_http)`` as the system parameters say."""
         params = self.env["ir.config_parameter"].sudo()
-        allowed = (params.get_param(PARAM_ALLOWED_NETWORKS) or "").split(",")
+        allowed = params.get_param(PARAM_ALLOWED_NETWORKS) or ""
         return allowed, params.get_param(PARAM_ALLOW_HTTP) == "True"
 
     @api.model

@@ -2,6 +2,7 @@ from . import importer
 from . import integration_backend
 from . import integration_binding
 from . import integration_conflict
+from . import integration_inbound_message
 from . import integration_resource_mixin
 from . import integration_sync_run
 from . import realtime

@@ -30,7 +30,6 @@ from .integration_binding import STATE_ERROR
 from .integration_sync_run import KIND_DELTA
 from .integration_sync_run import KIND_FULL
 from .integration_sync_run import KIND_RETRY
-from .realtime import register_resource_handlers
 
 AUTH_NONE = "none"
 AUTH_API_KEY = "api_key"
@@ -159,13 +158,6 @@ class IntegrationBackend(models.Model):
     binding_count = fields.Integer(compute="_compute_counts")
     error_binding_count = fields.Integer(compute="_compute_counts")
     conflict_count = fields.Integer(compute="_compute_counts")
-
-    def _register_hook(self):
-        """Real-time sync: webhooks about each declared resource type are
-        upserted by the backend that reads from their source."""
-        result = super()._register_hook()
-        register_resource_handlers(declared_resources(self.env).values())
-        return result
 
     @api.depends("binding_ids.state")
     def _compute_counts(self):

@@ -5,26 +5,17 @@ importer of the backend that reads from their source.
 
 :func:`handle_resource_event` serves every declared model: the event type's
 first part (``booking`` of ``booking.updated``) names the resource type. It is
-registered as the ``<type>.*`` handler of each declared type by
-:func:`register_resource_handlers`, the one place that knows how inbound
-handlers are registered.
+the ``<type>.*`` handler of each declared type (see
+``integration.inbound.message._inbound_handlers`` in this folder).
 """
 
 from odoo import _
 from odoo.exceptions import UserError
 
 from ...tools import remote_client
-from ...tools.handlers import inbound_handler
 from .importer import Importer
 from .importer import declared_resources
 from .importer import include_params
-
-
-def register_resource_handlers(resources):
-    """Register :func:`handle_resource_event` for ``<type>.*`` of each of
-    ``resources`` (Resource declarations)."""
-    for resource in resources:
-        inbound_handler(f"{resource.type}.*")(handle_resource_event)
 
 
 def handle_resource_event(env, message):
