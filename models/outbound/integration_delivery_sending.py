@@ -1,0 +1,356 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.tools import SQL
+
+from ...tools import backoff
+from ...tools import circuit as circuit_logic
+from ...tools import pinned_http
+from ...tools import redaction
+from ...tools import webhook_post
+from .integration_delivery import DELIVERY_DEAD
+from .integration_delivery import DELIVERY_DELIVERED
+from .integration_delivery import DELIVERY_FAILED
+from .integration_delivery import DELIVERY_PENDING
+
+# Error class of an attempt refused before sending (unsafe target).
+ERROR_UNSAFE_URL = "UnsafeURL"
+# Columns written by _store_attempts, in the order of its tuples.
+ATTEMPT_COLUMNS = (
+    "delivery_id",
+    "endpoint_id",
+    "attempt_number",
+    "attempted_at",
+    "duration_ms",
+    "status_code",
+    "outcome",
+    "error_class",
+    "error_message",
+    "response_body",
+    "request_headers",
+)
+AUDIT_COLUMNS = ("create_date", "create_uid", "write_date", "write_uid")
+# Most requests handed to the endpoint's thread pool at once.
+MAX_WAVE = 64
+
+# One pooled HTTP session per endpoint and worker process: a connection pool,
+# not shared state, so keep-alive connections are reused from job to job. Each is
+# pinned to the endpoint's vetted address: (pool size, target, session).
+_SESSIONS = {}
+
+
+class IntegrationDeliverySending(models.Model):
+    """Sending deliveries: waves of signed POSTs to an endpoint, asking its
+    circuit before each wave, and recording every attempt.
+
+    The delivery model itself (``integration_delivery.py``) keeps the records,
+    enqueuing, operator actions and housekeeping; this part is what a sending
+    job runs.
+    """
+
+    _inherit = "integration.delivery"
+
+    def _send(self, deadline=None):
+        """Attempt these deliveries now, endpoint by endpoint.
+
+        :param deadline: ``time.monotonic()`` value after which no new request
+            starts; deliveries not attempted by then are enqueued again.
+        """
+        # Sending is the module's own bookkeeping (attempts, circuit), whoever
+        # enqueued or clicked: it runs with superuser rights.
+        deliveries = self.sudo()
+        for endpoint in deliveries.endpoint_id:
+            deliveries.filtered(lambda d, e=endpoint: d.endpoint_id == e)._send_to(
+                endpoint, deadline
+            )
+
+    def _send_to(self, endpoint, deadline=None):
+        """Attempt these deliveries of ``endpoint``, at most ``max_concurrency``
+        at a time, asking its circuit before each wave."""
+        if not endpoint.filtered_domain(endpoint._sending_domain()):
+            return
+        now = fields.Datetime.now()
+        try:
+            # Vetted and resolved once for all these deliveries; the session
+            # connects to that address only (no second lookup).
+            target = endpoint._check_target()
+        except ValueError as error:
+            self._record_refusal(now, str(error))
+            return
+        circuit = endpoint.circuit_id
+        circuit_state = circuit.state
+        failures = circuit.consecutive_failures
+        # Kept per process and endpoint, so keep-alive connections survive
+        # from job to job.
+        session = pinned_http.kept_session(
+            _SESSIONS,
+            (self.env.cr.dbname, endpoint.id),
+            target,
+            endpoint.max_concurrency,
+        )
+        secrets = endpoint._current_secrets(now)
+        custom_headers = endpoint.sudo()._parsed_custom_headers()
+        url, timeout = endpoint.url, endpoint.timeout
+        queue = list(self)
+        results = {}
+        wave_size = endpoint.max_concurrency
+        with ThreadPoolExecutor(max_workers=endpoint.max_concurrency) as pool:
+            while queue:
+                if deadline and time.monotonic() > deadline:
+                    self.browse(d.id for d in queue)._enqueue()
+                    break
+                size = min(len(queue), wave_size)
+                if circuit_state != circuit_logic.CLOSED:
+                    with circuit._in_own_transaction() as locked:
+                        size, postpone_until = locked._admit(
+                            size, fields.Datetime.now()
+                        )
+                    if not size:
+                        self.browse(d.id for d in queue)._postpone(postpone_until)
+                        break
+                wave, queue = queue[:size], queue[size:]
+                requests_ = [
+                    delivery._request(endpoint, secrets, custom_headers)
+                    for delivery in wave
+                ]
+                wave_results = list(
+                    pool.map(
+                        lambda req: webhook_post.post(session, url, timeout, *req),
+                        requests_,
+                    )
+                )
+                for delivery, req, result in zip(
+                    wave, requests_, wave_results, strict=True
+                ):
+                    results[delivery] = (req[1], result)
+                successes = [
+                    r.outcome != backoff.RETRY
+                    for r in wave_results
+                    if r.status_code or r.outcome == backoff.RETRY
+                ]
+                if (
+                    circuit_state != circuit_logic.CLOSED
+                    or failures
+                    or not all(successes)
+                ):
+                    was_closed = circuit_state == circuit_logic.CLOSED
+                    reopen_at = circuit.reopen_at
+                    with circuit._in_own_transaction() as locked:
+                        new_state = locked._record_outcomes(
+                            successes,
+                            fields.Datetime.now(),
+                            reason=wave_results[-1].error_class
+                            or f"HTTP {wave_results[-1].status_code}",
+                        )
+                    circuit.invalidate_recordset()
+                    circuit_state = new_state.state
+                    failures = new_state.consecutive_failures
+                    if not was_closed and circuit_state == circuit_logic.CLOSED:
+                        self._pull_forward_postponed(
+                            endpoint, reopen_at, fields.Datetime.now()
+                        )
+                if any(r.outcome == backoff.GONE for r in wave_results):
+                    break
+                # While all goes well, let waves grow (the pool still caps the
+                # concurrency) so that threads never wait for a slow one; at
+                # the first failure, go back to small waves that the circuit
+                # can stop at its threshold.
+                if circuit_state == circuit_logic.CLOSED and all(successes):
+                    wave_size = min(wave_size * 2, MAX_WAVE)
+                else:
+                    wave_size = endpoint.max_concurrency
+        self._record_results(endpoint, results)
+
+    def _request(self, endpoint, secrets, custom_headers):
+        """The body and headers of an attempt of this delivery."""
+        body = self.event_id.payload.encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Odoo-Integration-Hub",
+            **custom_headers,
+            **endpoint._signature_scheme(endpoint.signature_scheme).sign(
+                secrets,
+                body,
+                self.event_id.uid,
+                int(time.time()),
+            ),
+        }
+        return body, headers
+
+    def _record_results(self, endpoint, results):
+        """Store an attempt per result and move each delivery on.
+
+        What is stored is read by every Integration User: the headers are
+        masked (custom header values are the managers' alone) and the texts
+        are cleaned of the endpoint's URL, which may hold a credential.
+        """
+        if not results:
+            return
+        schedule = backoff.parse_schedule(endpoint.retry_schedule)
+        urls = (endpoint.sudo().url,)
+        custom_names = {
+            name.lower() for name in endpoint.sudo()._parsed_custom_headers()
+        }
+        attempts, updates = [], []
+        gone_status = None
+        for delivery, (headers, result) in results.items():
+            result = result._replace(
+                error_message=redaction.redact_text(result.error_message, urls),
+                response_body=redaction.redact_text(
+                    result.response_body, urls, any_url=False
+                ),
+            )
+            attempt_number = delivery.attempt_count + 1
+            attempts.append(
+                (
+                    delivery.id,
+                    endpoint.id,
+                    attempt_number,
+                    result.attempted_at,
+                    result.duration_ms,
+                    result.status_code,
+                    result.outcome,
+                    result.error_class,
+                    result.error_message,
+                    result.response_body,
+                    json.dumps(
+                        redaction.mask_headers(headers, custom_names),
+                        indent=1,
+                        sort_keys=True,
+                    ),
+                )
+            )
+            state, next_attempt_at, delivered_at = (
+                delivery.state,
+                delivery.next_attempt_at,
+                None,
+            )
+            if result.outcome == backoff.DELIVERED:
+                state, next_attempt_at = DELIVERY_DELIVERED, None
+                delivered_at = result.attempted_at
+            elif result.outcome == backoff.RETRY:
+                delay = backoff.next_attempt_delay(schedule, attempt_number + 1)
+                if delay is None:
+                    state, next_attempt_at = DELIVERY_DEAD, None
+                else:
+                    asked = backoff.parse_retry_after(result.retry_after, time.time())
+                    next_attempt_at = result.attempted_at + timedelta(
+                        seconds=max(delay, asked or 0)
+                    )
+            elif result.outcome == backoff.GONE:
+                # Kept pending, as it was: it goes out once the endpoint is
+                # enabled again.
+                gone_status = result.status_code
+            else:
+                state, next_attempt_at = DELIVERY_FAILED, None
+            updates.append(
+                (
+                    delivery.id,
+                    state,
+                    attempt_number,
+                    next_attempt_at,
+                    result.status_code,
+                    webhook_post.error_text(result),
+                    delivered_at,
+                )
+            )
+        self._store_attempts(attempts, updates)
+        if gone_status:
+            endpoint._disable_gone(gone_status)
+        self.browse(d.id for d in results).filtered(
+            lambda d: d.state == DELIVERY_PENDING
+        )._enqueue()
+
+    def _record_refusal(self, now, message):
+        """The URL guard refused the target at send time: fail without sending.
+
+        The guard's reason may quote the URL: users read it redacted.
+        """
+        message = redaction.redact_text(message, self.endpoint_id.sudo().mapped("url"))
+        error = f"{ERROR_UNSAFE_URL}: {message}"[:250]
+        self._store_attempts(
+            [
+                (
+                    delivery.id,
+                    delivery.endpoint_id.id,
+                    delivery.attempt_count + 1,
+                    now,
+                    0,
+                    0,
+                    backoff.FAILED,
+                    ERROR_UNSAFE_URL,
+                    message,
+                    "",
+                    "",
+                )
+                for delivery in self
+            ],
+            [
+                (d.id, DELIVERY_FAILED, d.attempt_count + 1, None, 0, error, None)
+                for d in self
+            ],
+        )
+
+    @api.model
+    def _store_attempts(self, attempts, updates):
+        """Insert attempt rows and update their deliveries, two statements for a
+        whole batch.
+
+        :param attempts: tuples in the order of ``ATTEMPT_COLUMNS``.
+        :param updates: tuples ``(id, state, attempt_count, next_attempt_at,
+            last_status_code, last_error, delivered_at)``.
+        """
+        self.flush_model()
+        Attempt = self.env["integration.delivery.attempt"]
+        Attempt.flush_model()
+        now, uid = fields.Datetime.now(), self.env.uid
+        # Plain SQL: an ORM create and write per delivery would take as long as
+        # sending the requests, and a job records up to hundreds at a time.
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO integration_delivery_attempt (%s) VALUES %s",
+                SQL(", ").join(
+                    SQL.identifier(column)
+                    for column in (*ATTEMPT_COLUMNS, *AUDIT_COLUMNS)
+                ),
+                SQL(", ").join(
+                    SQL("%s", (*attempt, now, uid, now, uid)) for attempt in attempts
+                ),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE integration_delivery d
+                   SET state = v.state,
+                       attempt_count = v.attempt_count,
+                       next_attempt_at = v.next_attempt_at::timestamp,
+                       last_status_code = v.last_status_code,
+                       last_error = v.last_error,
+                       delivered_at = COALESCE(v.delivered_at::timestamp,
+                                               d.delivered_at),
+                       write_date = %s,
+                       write_uid = %s
+                  FROM (VALUES %s) AS v(id, state, attempt_count, next_attempt_at,
+                                        last_status_code, last_error, delivered_at)
+                 WHERE d.id = v.id
+                """,
+                now,
+                uid,
+                SQL(", ").join(SQL("%s", update) for update in updates),
+            )
+        )
+        self.invalidate_model()
+        Attempt.invalidate_model()
+
+    def _postpone(self, until):
+        """The circuit is open: try again at ``until``, without an attempt."""
+        self.write({"next_attempt_at": until})
+        self._enqueue()

@@ -1,0 +1,117 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import time
+
+from odoo import _
+from odoo import models
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from .integration_endpoint import ENDPOINT_ACTIVE
+from .integration_endpoint import ENDPOINT_DISABLED
+
+# Deliveries one job sends before handing over to a follow-up job, so that a job's
+# transaction (and the row locks it holds) stays short.
+DELIVERIES_PER_JOB = 1000
+BATCH_SIZE = 100
+# Seconds after which a job sends no new wave: with a wave in flight (at most the
+# 60 s timeout) it still ends well before Odoo's default limit_time_real (120 s).
+JOB_TIME_BUDGET = 45
+# How long a job waits before trying again when another job is already sending
+# for the same endpoint.
+BUSY_RETRY_SECONDS = 2
+# Namespace of the PostgreSQL advisory locks that let one job at a time send for
+# an endpoint (the second key is the endpoint id).
+SENDER_LOCK_NAMESPACE = 0x1B0B
+
+
+class IntegrationEndpointSending(models.Model):
+    """The sending job of an endpoint (one at a time per endpoint, across
+    workers) and what sending tells the operators: an open circuit, a receiver
+    gone for good.
+
+    The endpoint model itself (``integration_endpoint.py``) keeps its
+    configuration, subscriptions and buttons.
+    """
+
+    _inherit = "integration.endpoint"
+
+    def _notify_circuit_opened(self, failures, reopen_at, reason):
+        """Tell the operators that the circuit opened: a message and an activity
+        for the responsible user."""
+        self.ensure_one()
+        message = _(
+            "Circuit opened after %(failures)s consecutive failed attempts "
+            "(%(reason)s). Deliveries are postponed until %(reopen)s (UTC).",
+            failures=failures,
+            reason=reason or _("no reason given"),
+            reopen=reopen_at,
+        )
+        self.message_post(body=message)
+        if self.user_id:
+            self.activity_schedule(
+                "mail.mail_activity_data_warning",
+                summary=_("Webhook endpoint failing: circuit open"),
+                note=message,
+                user_id=self.user_id.id,
+            )
+
+    def _disable_gone(self, status_code):
+        """The receiver answered 410 Gone: stop sending, keep what is pending."""
+        for endpoint in self.filtered(lambda e: e.state == ENDPOINT_ACTIVE):
+            endpoint.state = ENDPOINT_DISABLED
+            endpoint.message_post(
+                body=_(
+                    "Disabled: the receiver answered HTTP %s (Gone). Pending "
+                    "deliveries are kept and go out when the endpoint is active "
+                    "again.",
+                    status_code,
+                )
+            )
+
+    def _deliver_due(self):
+        """Job: send this endpoint's due deliveries.
+
+        One job at a time sends for an endpoint (a PostgreSQL advisory lock), which
+        is how ``max_concurrency`` holds across workers; the job sends at most
+        ``DELIVERIES_PER_JOB`` deliveries within ``JOB_TIME_BUDGET`` seconds and
+        leaves the rest to a follow-up job.
+        """
+        self.ensure_one()
+        # The job runs as whoever emitted the event, often a user without any
+        # integration rights: sending is the module's own work.
+        return self.sudo()._send_due_deliveries()
+
+    def _send_due_deliveries(self):
+        if self.state != ENDPOINT_ACTIVE:
+            return _("Endpoint %s is not active; its deliveries wait.", self.name)
+        # Transaction-scoped: released when this job's transaction ends.
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)",
+            (SENDER_LOCK_NAMESPACE, self.id),
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(
+                "another job is sending for this endpoint",
+                seconds=BUSY_RETRY_SECONDS,
+                ignore_retry=True,
+            )
+        Delivery = self.env["integration.delivery"].sudo()
+        done = Delivery
+        deadline = time.monotonic() + JOB_TIME_BUDGET
+        while (
+            self.state == ENDPOINT_ACTIVE
+            and len(done) < DELIVERIES_PER_JOB
+            and time.monotonic() < deadline
+        ):
+            batch = Delivery._lock_due(
+                self, min(BATCH_SIZE, DELIVERIES_PER_JOB - len(done)), done.ids
+            )
+            if not batch:
+                break
+            batch._send(deadline)
+            done |= batch
+        else:
+            # Stopped by a limit, not for want of work: a new job goes on.
+            if self.state == ENDPOINT_ACTIVE:
+                Delivery._lock_due(self, 1, done.ids)._enqueue()
+        return _("%s deliveries processed.", len(done))
