@@ -13,10 +13,10 @@ from starlette.responses import Response
 from odoo.addons.fastapi.context import odoo_env_ctx
 from odoo.http import request as odoo_request
 
-from ..models.api.integration_api import ApiError
-from ..models.api.integration_api import ApiResponse
-from ..models.api.integration_api import dumps
-from ..tools import api_reference as openapi
+from ...tools import api_reference as openapi
+from ...tools.api_envelope import ApiError
+from ...tools.api_envelope import ApiResponse
+from ...tools.api_envelope import dumps
 from .error_handlers import EnvelopeRoute
 from .error_handlers import finish
 

@@ -12,7 +12,7 @@ from pydantic import Field
 from pydantic import WithJsonSchema
 from pydantic import create_model
 
-from ..tools import api_reference as openapi
+from ...tools import api_reference as openapi
 
 ID_PATTERN = "^[0-9]{1,10}$"
 

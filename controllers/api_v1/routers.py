@@ -22,8 +22,8 @@ from fastapi import Query
 from fastapi import Request
 from starlette.responses import Response
 
-from ..models.api.integration_api import ApiError
-from ..tools import api_reference as openapi
+from ...tools import api_reference as openapi
+from ...tools.api_envelope import ApiError
 from . import schemas
 from .dependencies import api_request_with_body
 from .dependencies import authenticated_api
