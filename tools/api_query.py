@@ -6,6 +6,7 @@ fieldsets and ``include``. Every fault is a 400 :class:`ApiError` with one
 detail per faulty parameter."""
 
 import math
+import re
 from datetime import date
 from datetime import datetime
 from datetime import timezone
@@ -21,6 +22,13 @@ from .api_reference import MAX_INT
 from .api_reference import MAX_PER_PAGE
 from .api_reference import READ_ONLY_ATTRIBUTES
 
+# RFC 3339 dates and date-times, the document's ``format``: Python's
+# ``fromisoformat`` also takes other ISO 8601 forms (``20260601``, no time).
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATE_TIME = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
 PAGE_PARAMETERS = ("page", "per_page", "page[number]", "page[size]")
 
 
@@ -114,6 +122,8 @@ def filter_value(kind, raw):
             )
         return statuses
     if kind == "date":
+        if not _DATE.match(raw):
+            raise ValueError("must be a date as YYYY-MM-DD")
         try:
             return date.fromisoformat(raw)
         except ValueError:
@@ -131,6 +141,8 @@ def filter_value(kind, raw):
 
 
 def _moment(raw):
+    if not _DATE_TIME.match(raw):
+        raise ValueError("must be an ISO 8601 date-time")
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:

@@ -23,6 +23,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from ...tools import api_reference as openapi
+from ...tools.api_envelope import ETAG_LIST_PATTERN
 from ...tools.api_envelope import ApiError
 from . import schemas
 from .dependencies import api_request_with_body
@@ -50,14 +51,11 @@ FILTER_SCHEMAS = {
     "datetime": {"type": "string", "format": "date-time"},
     "date": {"type": "string", "format": "date"},
     "id": {"type": "string", "pattern": "^[0-9]{1,10}$"},
-    "text": {"type": "string", "minLength": 1},
+    "text": {"type": "string", "minLength": 1, "pattern": "^[^\\x00]+$"},
 }
 IF_MATCH = "ETag read before; 412 if the record changed since."
 IF_NONE_MATCH = "ETag read before; 304 if nothing changed."
-ETAG_LIST = {
-    "type": "string",
-    "pattern": r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$',
-}
+ETAG_LIST = {"type": "string", "pattern": ETAG_LIST_PATTERN}
 IDEMPOTENCY = (
     "Same key and body: the first answer is replayed (`Idempotent-Replayed: "
     "true`). Same key, other body: 422. While the first request runs: 409. Only "
@@ -239,6 +237,20 @@ def _body(spec, kind, collections):
     }
 
 
+def _add_read_route(router, path, handler, operation_id, summary, responses):
+    """GET ``path`` as documented, and HEAD (the same answer without its body)."""
+    router.add_api_route(
+        path,
+        handler,
+        methods=["GET"],
+        operation_id=operation_id,
+        summary=summary,
+        response_class=Response,
+        responses=responses,
+    )
+    router.add_api_route(path, handler, methods=["HEAD"], include_in_schema=False)
+
+
 def collection_router(name, spec, collections, resource_models):
     """The routes of collection ``name`` (declared as ``spec``)."""
     router = APIRouter(route_class=EnvelopeRoute, tags=[name])
@@ -254,22 +266,19 @@ def collection_router(name, spec, collections, resource_models):
             "headers": _headers("X-Request-Id", "ETag"),
         }
     }
-    lister = _handler(spec, _list_parameters(spec, collections), False)
     path = f"/{name}"
-    router.add_api_route(
+    _add_read_route(
+        router,
         path,
-        lister,
-        methods=["GET"],
-        operation_id=f"list_{name}",
-        summary=f"List {name}",
-        response_class=Response,
-        responses={
+        _handler(spec, _list_parameters(spec, collections), False),
+        f"list_{name}",
+        f"List {name}",
+        {
             200: _ok(many, f"A page of {name}", *read_headers),
             **not_modified,
             **_errors(400, 401, 403, 406, 429),
         },
     )
-    router.add_api_route(path, lister, methods=["HEAD"], include_in_schema=False)
     idempotency = _header(
         "Idempotency-Key",
         {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
@@ -297,21 +306,18 @@ def collection_router(name, spec, collections, resource_models):
         include_in_schema=False,
     )
     path = f"/{name}/{{id}}"
-    reader = _handler(spec, _read_parameters(spec, collections), True)
-    router.add_api_route(
+    _add_read_route(
+        router,
         path,
-        reader,
-        methods=["GET"],
-        operation_id=f"get_{rtype}",
-        summary=f"Read a {rtype}",
-        response_class=Response,
-        responses={
+        _handler(spec, _read_parameters(spec, collections), True),
+        f"get_{rtype}",
+        f"Read a {rtype}",
+        {
             200: _ok(one, f"The {rtype}", *read_headers),
             **not_modified,
             **_errors(400, 401, 403, 404, 406, 429),
         },
     )
-    router.add_api_route(path, reader, methods=["HEAD"], include_in_schema=False)
     for method, kind, verb, description in (
         (
             "PUT",

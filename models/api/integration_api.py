@@ -180,12 +180,18 @@ class IntegrationApi(models.AbstractModel):
             raise ApiError(
                 409, "conflict", "Other records depend on this one."
             ) from error
-        except psycopg2.DataError as error:
+        except (psycopg2.DataError, OverflowError) as error:
+            # A number past what the column holds (or Odoo can round) fails
+            # in PostgreSQL or before it: the client's value, not our fault.
             raise ApiError(
                 422,
                 "validation_failed",
                 "A value is out of range.",
-                [detail("data", "invalid", error.pgerror or str(error))],
+                [
+                    detail(
+                        "data", "invalid", getattr(error, "pgerror", None) or str(error)
+                    )
+                ],
             ) from error
         except ValueError as error:
             raise ApiError(400, "bad_request", str(error)) from error

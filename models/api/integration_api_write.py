@@ -68,7 +68,8 @@ class IntegrationApi(models.AbstractModel):
         key = req.headers.get("Idempotency-Key")
         if key is None:
             return self._guarded(self._write_resource, spec, req, record_id, document)
-        if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
+        # Visible ASCII only, as the document's pattern says: no spaces.
+        if not 1 <= len(key) <= 255 or not all("!" <= c <= "~" for c in key):
             raise ApiError(
                 400,
                 "bad_request",
@@ -166,8 +167,11 @@ class IntegrationApi(models.AbstractModel):
         details = []
         if data.get("type") != spec.type:
             details.append(detail("type", "invalid", f"must be {spec.type!r}"))
-        if record_id and "id" in data and str(data["id"]) != str(record_id):
-            details.append(detail("id", "invalid", "must match the URL"))
+        if "id" in data:
+            if not isinstance(data["id"], str) or not is_number(data["id"]):
+                details.append(detail("id", "invalid", "must be a record id string"))
+            elif record_id and data["id"] != str(record_id):
+                details.append(detail("id", "invalid", "must match the URL"))
         if details:
             raise ApiError(
                 422, "validation_failed", "Wrong resource identity.", details
@@ -256,8 +260,13 @@ class IntegrationApi(models.AbstractModel):
                 continue
             related_id = mapping.relationship_id(data, name)
             target_spec = self._collections()[target]
+            linkage = relationships[name]
+            linkage = linkage.get("data") if isinstance(linkage, dict) else None
             if (
-                not related_id
+                not isinstance(linkage, dict)
+                or linkage.get("type") != target_spec.type
+                or not isinstance(related_id, str)
+                or not related_id
                 or not is_number(related_id)
                 or int(related_id) > api_reference.MAX_INT
             ):
