@@ -14,11 +14,11 @@ from odoo.addons.fastapi.context import odoo_env_ctx
 from odoo.http import request as odoo_request
 
 from ...tools import api_reference as openapi
-from ...tools.api_envelope import ApiError
 from ...tools.api_envelope import ApiResponse
 from ...tools.api_envelope import dumps
 from .error_handlers import EnvelopeRoute
 from .error_handlers import finish
+from .error_handlers import not_allowed
 
 READ_METHODS = ("GET", "HEAD")
 OTHER_METHODS = ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -96,19 +96,14 @@ def docs_router():
             headers={"X-Request-Id": request.scope["request_id"]},
         )
 
-    async def read_only():
-        raise ApiError(
-            405,
-            "method_not_allowed",
-            "Only GET is allowed here.",
-            headers={"Allow": ", ".join(READ_METHODS)},
-        )
-
     for path, handler in (("/openapi.json", openapi_json), ("/docs", docs_page)):
         router.add_api_route(
             path, handler, methods=list(READ_METHODS), include_in_schema=False
         )
         router.add_api_route(
-            path, read_only, methods=list(OTHER_METHODS), include_in_schema=False
+            path,
+            not_allowed(READ_METHODS),
+            methods=list(OTHER_METHODS),
+            include_in_schema=False,
         )
     return router

@@ -60,6 +60,20 @@ def finish(request, response):
     )
 
 
+def not_allowed(allowed):
+    """A route refusing its method (405) and naming the ``allowed`` ones."""
+
+    async def refuse():
+        raise ApiError(
+            405,
+            "method_not_allowed",
+            "This method is not allowed here.",
+            headers={"Allow": ", ".join(allowed)},
+        )
+
+    return refuse
+
+
 def _validation_error(error):
     details = [
         {

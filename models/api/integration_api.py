@@ -1,9 +1,10 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The REST API v1 as one model, split by role over this folder: this file serves
-a request (route, check, hand over to a role, turn refusals into answers);
-``integration_api_auth`` authenticates and limits, ``integration_api_read``
-answers reads, ``integration_api_write`` writes and deletes. The HTTP layer is
+"""The REST API v1, one abstract model per role: this one serves a request
+(route, check, hand over to a role, turn refusals into answers) and inherits
+the roles: ``integration.api.auth`` authenticates and limits,
+``integration.api.read`` answers reads, ``integration.api.write`` writes and
+deletes (each in the file of its name). The HTTP layer is
 the fastapi app in ``controllers/api_v1``; the query string is parsed by
 ``tools/api_query.py``, the request and its answer are ``tools/api_envelope.py``.
 """
@@ -61,6 +62,7 @@ class IntegrationApi(models.AbstractModel):
     """
 
     _name = "integration.api"
+    _inherit = ["integration.api.auth", "integration.api.read", "integration.api.write"]
     _description = "Integration REST API v1"
 
     @api.model

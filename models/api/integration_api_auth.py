@@ -40,10 +40,11 @@ def _unauthenticated_scope(address):
     return f"api-unauthenticated:{address_scope(address)}"
 
 
-class IntegrationApi(models.AbstractModel):
+class IntegrationApiAuth(models.AbstractModel):
     """Authentication, rate limits and the body size of the REST API."""
 
-    _inherit = "integration.api"
+    _name = "integration.api.auth"
+    _description = "Integration REST API v1: authentication and limits"
 
     def _authenticate(self, req):
         """Return ``(api as the key's user, key digest)`` or raise 401/403 (429

@@ -17,10 +17,11 @@ from ...tools.api_envelope import etags
 from ...tools.api_envelope import iso_utc
 
 
-class IntegrationApi(models.AbstractModel):
+class IntegrationApiRead(models.AbstractModel):
     """Reads of the REST API."""
 
-    _inherit = "integration.api"
+    _name = "integration.api.read"
+    _description = "Integration REST API v1: reads"
 
     def _list(self, spec, req):
         query = req.query

@@ -34,14 +34,22 @@ MAPPING_DETAIL_CODES = {
 }
 
 
+def _invalid(message, field, code):
+    """422 for a member of the document that is not an object."""
+    return ApiError(
+        422, "validation_failed", message, [detail(field, code, "must be an object")]
+    )
+
+
 def _reject_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 
 
-class IntegrationApi(models.AbstractModel):
+class IntegrationApiWrite(models.AbstractModel):
     """Writes and deletes of the REST API."""
 
-    _inherit = "integration.api"
+    _name = "integration.api.write"
+    _description = "Integration REST API v1: writes and deletes"
 
     def _serve_write(self, spec, req, record_id):
         """POST, PUT or PATCH, replaying or refusing per ``Idempotency-Key``.
@@ -138,12 +146,7 @@ class IntegrationApi(models.AbstractModel):
         Model = self.env[spec.model]
         data = document.get("data") if isinstance(document, dict) else None
         if not isinstance(data, dict):
-            raise ApiError(
-                422,
-                "validation_failed",
-                'The body must be {"data": {...}}.',
-                [detail("data", "required", "must be an object")],
-            )
+            raise _invalid('The body must be {"data": {...}}.', "data", "required")
         self._check_identity(spec, data, record_id)
         before = None
         if record_id:
@@ -193,12 +196,7 @@ class IntegrationApi(models.AbstractModel):
         """Odoo values from the document, or 422 with one detail per fault."""
         attributes = data.get("attributes", {})
         if not isinstance(attributes, dict):
-            raise ApiError(
-                422,
-                "validation_failed",
-                "attributes must be an object.",
-                [detail("attributes", "invalid", "must be an object")],
-            )
+            raise _invalid("attributes must be an object.", "attributes", "invalid")
         attributes = {
             k: v
             for k, v in attributes.items()
