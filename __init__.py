@@ -1,4 +1,3 @@
-from . import api
 from . import controllers
 from . import models
 from . import wizards

@@ -16,9 +16,9 @@ from odoo.service.model import retrying
 from odoo.tests import TransactionCase
 from odoo.tests import tagged
 
-from ..models.api.integration_api import DEFAULT_RATE_LIMIT
-from ..models.api.integration_api import RATE_LIMIT_PARAM
-from ..models.api.integration_api import ApiRequest
+from ..models.api.integration_api_auth import DEFAULT_RATE_LIMIT
+from ..models.api.integration_api_auth import RATE_LIMIT_PARAM
+from ..tools.api_envelope import ApiRequest
 
 THREADS = 6
 HITS = 5

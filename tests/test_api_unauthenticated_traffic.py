@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from odoo.tests import tagged
 from odoo.tests.common import BaseCase
 
-from ..models.api.integration_api import MAX_BODY_SIZE_PARAM
-from ..models.api.integration_api import UNAUTHENTICATED_LIMIT_PARAM
+from ..models.api.integration_api_auth import MAX_BODY_SIZE_PARAM
+from ..models.api.integration_api_auth import UNAUTHENTICATED_LIMIT_PARAM
 from ..models.common.integration_rate_limit import _REFUSING
 from ..models.common.integration_rate_limit import address_scope
 from .api_common import ApiCase

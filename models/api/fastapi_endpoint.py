@@ -3,10 +3,10 @@
 from odoo import fields
 from odoo import models
 
-from ...api.dispatcher import ROUTING_TYPE
-from ...api.docs import docs_router
-from ...api.routers import collections_router
-from ...api.routers import not_found_router
+from ...controllers.api_v1.dispatcher import ROUTING_TYPE
+from ...controllers.api_v1.docs import docs_router
+from ...controllers.api_v1.routers import collections_router
+from ...controllers.api_v1.routers import not_found_router
 
 APP = "integration_hub"
 

@@ -4,6 +4,7 @@ from odoo import _
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
 from ...tools import mapping
@@ -89,6 +90,22 @@ class IntegrationBooking(models.Model):
             for booking in self.filtered(lambda b: b.status != STATUS_CANCELLED):
                 codes[booking.id] = "booking.cancelled"
         return codes
+
+    def _integration_api_delete(self):
+        """A tentative booking is deleted; a confirmed or checked-in one is
+        cancelled, kept for history; a cancelled one stays as it is; one that
+        happened (checked out, no show) is refused."""
+        self.ensure_one()
+        if self.status in (STATUS_CONFIRMED, STATUS_CHECKED_IN):
+            self.write({"status": STATUS_CANCELLED})
+            return ["status"]
+        if self.status == STATUS_TENTATIVE:
+            return super()._integration_api_delete()
+        if self.status != STATUS_CANCELLED:
+            raise UserError(
+                _("A %s booking happened: it is kept as it is.", self.status)
+            )
+        return []
 
     @api.model
     def _integration_declaration(self):

@@ -1,8 +1,10 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import _
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.exceptions import UserError
 
 from ...tools import mapping
 from ...tools import resources
@@ -68,6 +70,16 @@ class ResPartner(models.Model):
                 "first."
             ),
         )
+
+    def _integration_api_delete(self):
+        """A guest with bookings, in any company, is kept: it must outlive them."""
+        if (
+            self.env["integration.booking"]
+            .sudo()
+            .search_count([("guest_id", "in", self.ids)], limit=1)
+        ):
+            raise UserError(_("This guest has bookings."))
+        return super()._integration_api_delete()
 
     @api.depends("booking_ids")
     def _compute_booking_count(self):

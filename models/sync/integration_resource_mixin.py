@@ -92,6 +92,15 @@ class IntegrationResourceMixin(models.AbstractModel):
             document["relationships"] = relationships
         return document
 
+    def _integration_api_delete(self):
+        """Apply a REST ``DELETE`` to this record (the rule the declaration's
+        ``delete_rule`` describes); return the names of the attributes it
+        changed when the record is kept. Unlinks by default; a model overrides
+        it to keep records (a ``UserError`` answers 409)."""
+        self.ensure_one()
+        self.unlink()
+        return []
+
     # -- the values the sync compares, hashes and writes -------------------------
 
     def _sync_values(self):

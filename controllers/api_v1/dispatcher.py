@@ -8,7 +8,7 @@ through a WSGI bridge that reads at most the declared ``Content-Length`` (after
 the dispatcher has read a streamed body whole). The API must authenticate first
 and refuse bodies over ``integration_hub.api_max_body_size`` unread, declared or
 chunked, so the app gets an empty ASGI body and reads the real one itself, once
-the client is authenticated (:func:`..controllers.common.read_body`). And it
+the client is authenticated (:func:`..common.read_body`). And it
 runs the app on an event loop of the serving thread: the API's bookkeeping
 opens cursors of its own, which Odoo's test cursors serialise per thread, and
 no thread hop is paid per request. The routes are ``async``, so nothing is

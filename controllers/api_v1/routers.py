@@ -22,13 +22,15 @@ from fastapi import Query
 from fastapi import Request
 from starlette.responses import Response
 
-from ..models.api.integration_api import ApiError
-from ..tools import api_reference as openapi
+from ...tools import api_reference as openapi
+from ...tools.api_envelope import ETAG_LIST_PATTERN
+from ...tools.api_envelope import ApiError
 from . import schemas
 from .dependencies import api_request_with_body
 from .dependencies import authenticated_api
 from .error_handlers import EnvelopeRoute
 from .error_handlers import finish
+from .error_handlers import not_allowed
 
 COLLECTION_METHODS = ("GET", "HEAD", "POST")
 RECORD_METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE")
@@ -50,14 +52,11 @@ FILTER_SCHEMAS = {
     "datetime": {"type": "string", "format": "date-time"},
     "date": {"type": "string", "format": "date"},
     "id": {"type": "string", "pattern": "^[0-9]{1,10}$"},
-    "text": {"type": "string", "minLength": 1},
+    "text": {"type": "string", "minLength": 1, "pattern": "^[^\\x00]+$"},
 }
 IF_MATCH = "ETag read before; 412 if the record changed since."
 IF_NONE_MATCH = "ETag read before; 304 if nothing changed."
-ETAG_LIST = {
-    "type": "string",
-    "pattern": r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$',
-}
+ETAG_LIST = {"type": "string", "pattern": ETAG_LIST_PATTERN}
 IDEMPOTENCY = (
     "Same key and body: the first answer is replayed (`Idempotent-Replayed: "
     "true`). Same key, other body: 422. While the first request runs: 409. Only "
@@ -188,18 +187,6 @@ def _handler(spec, parameters, with_id):
     return handler
 
 
-def _not_allowed(allowed):
-    async def refuse():
-        raise ApiError(
-            405,
-            "method_not_allowed",
-            "This method is not allowed here.",
-            headers={"Allow": ", ".join(allowed)},
-        )
-
-    return refuse
-
-
 def _headers(*names):
     return {
         name: {"description": HEADER_TEXTS[name], "schema": {"type": "string"}}
@@ -239,6 +226,22 @@ def _body(spec, kind, collections):
     }
 
 
+def _add_write_route(
+    router, path, method, handler, operation_id, summary, responses, **extra
+):
+    """``method`` on ``path`` as documented (``extra``: status, body, text)."""
+    router.add_api_route(
+        path,
+        handler,
+        methods=[method],
+        operation_id=operation_id,
+        summary=summary,
+        response_class=Response,
+        responses=responses,
+        **extra,
+    )
+
+
 def collection_router(name, spec, collections, resource_models):
     """The routes of collection ``name`` (declared as ``spec``)."""
     router = APIRouter(route_class=EnvelopeRoute, tags=[name])
@@ -249,69 +252,67 @@ def collection_router(name, spec, collections, resource_models):
     )
     read_headers = ("X-Request-Id", "ETag", *RATE_HEADERS)
     not_modified = {
-        304: {
-            "description": "Not modified (If-None-Match)",
-            "headers": _headers("X-Request-Id", "ETag"),
-        }
+        "description": "Not modified (If-None-Match)",
+        "headers": _headers("X-Request-Id", "ETag"),
     }
-    lister = _handler(spec, _list_parameters(spec, collections), False)
+    record_path = f"/{name}/{{id}}"
+    for path, parameters, with_id, operation_id, ok, errors in (
+        (
+            f"/{name}",
+            _list_parameters(spec, collections),
+            False,
+            f"list_{name}",
+            _ok(many, f"A page of {name}", *read_headers),
+            (400, 401, 403, 406, 429),
+        ),
+        (
+            record_path,
+            _read_parameters(spec, collections),
+            True,
+            f"get_{rtype}",
+            _ok(one, f"The {rtype}", *read_headers),
+            (400, 401, 403, 404, 406, 429),
+        ),
+    ):
+        reader = _handler(spec, parameters, with_id)
+        router.add_api_route(
+            path,
+            reader,
+            methods=["GET"],
+            operation_id=operation_id,
+            summary=("Read a " if with_id else "List ") + (rtype if with_id else name),
+            response_class=Response,
+            responses={200: ok, 304: not_modified, **_errors(*errors)},
+        )
+        router.add_api_route(path, reader, methods=["HEAD"], include_in_schema=False)
     path = f"/{name}"
-    router.add_api_route(
-        path,
-        lister,
-        methods=["GET"],
-        operation_id=f"list_{name}",
-        summary=f"List {name}",
-        response_class=Response,
-        responses={
-            200: _ok(many, f"A page of {name}", *read_headers),
-            **not_modified,
-            **_errors(400, 401, 403, 406, 429),
-        },
-    )
-    router.add_api_route(path, lister, methods=["HEAD"], include_in_schema=False)
     idempotency = _header(
         "Idempotency-Key",
         {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
         IDEMPOTENCY,
     )
     if_match = _header("If-Match", ETAG_LIST, IF_MATCH)
-    router.add_api_route(
+    _add_write_route(
+        router,
         path,
+        "POST",
         _handler(spec, [idempotency], False),
-        methods=["POST"],
-        operation_id=f"create_{rtype}",
-        summary=f"Create a {rtype}",
-        status_code=201,
-        response_class=Response,
-        openapi_extra=_body(spec, "Create", collections),
-        responses={
+        f"create_{rtype}",
+        f"Create a {rtype}",
+        {
             201: _ok(one, "Created", "X-Request-Id", "ETag", "Location", *RATE_HEADERS),
             **_errors(400, 401, 403, 406, 409, 413, 415, 422, 429),
         },
+        status_code=201,
+        openapi_extra=_body(spec, "Create", collections),
     )
     router.add_api_route(
         path,
-        _not_allowed(COLLECTION_METHODS),
+        not_allowed(COLLECTION_METHODS),
         methods=[m for m in ALL_METHODS if m not in COLLECTION_METHODS],
         include_in_schema=False,
     )
-    path = f"/{name}/{{id}}"
-    reader = _handler(spec, _read_parameters(spec, collections), True)
-    router.add_api_route(
-        path,
-        reader,
-        methods=["GET"],
-        operation_id=f"get_{rtype}",
-        summary=f"Read a {rtype}",
-        response_class=Response,
-        responses={
-            200: _ok(one, f"The {rtype}", *read_headers),
-            **not_modified,
-            **_errors(400, 401, 403, 404, 406, 429),
-        },
-    )
-    router.add_api_route(path, reader, methods=["HEAD"], include_in_schema=False)
+    path = record_path
     for method, kind, verb, description in (
         (
             "PUT",
@@ -327,42 +328,42 @@ def collection_router(name, spec, collections, resource_models):
             "Changes only the attributes and relationships given.",
         ),
     ):
-        router.add_api_route(
+        _add_write_route(
+            router,
             path,
+            method,
             _handler(spec, [idempotency, if_match], True),
-            methods=[method],
-            operation_id=f"{verb}_{rtype}",
-            summary=f"{kind} a {rtype}",
-            description=description,
-            response_class=Response,
-            openapi_extra=_body(spec, kind, collections),
-            responses={
+            f"{verb}_{rtype}",
+            f"{kind} a {rtype}",
+            {
                 200: _ok(
                     one, f"The {rtype} as saved", "X-Request-Id", "ETag", *RATE_HEADERS
                 ),
                 **_errors(400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 429),
             },
+            description=description,
+            openapi_extra=_body(spec, kind, collections),
         )
-    router.add_api_route(
+    _add_write_route(
+        router,
         path,
+        "DELETE",
         _handler(spec, [if_match], True),
-        methods=["DELETE"],
-        operation_id=f"delete_{rtype}",
-        summary=f"Delete a {rtype}",
-        description=spec.delete_rule,
-        status_code=204,
-        response_class=Response,
-        responses={
+        f"delete_{rtype}",
+        f"Delete a {rtype}",
+        {
             204: {
                 "description": "Deleted, or cancelled (see the rule above)",
                 "headers": _headers("X-Request-Id"),
             },
             **_errors(400, 401, 403, 404, 406, 409, 412, 429),
         },
+        description=spec.delete_rule,
+        status_code=204,
     )
     router.add_api_route(
         path,
-        _not_allowed(RECORD_METHODS),
+        not_allowed(RECORD_METHODS),
         methods=[m for m in ALL_METHODS if m not in RECORD_METHODS],
         include_in_schema=False,
     )

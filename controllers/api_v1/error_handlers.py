@@ -20,13 +20,19 @@ from starlette.responses import Response
 
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
-from ..controllers.common import new_request_id
-from ..models.api.integration_api import ApiError
-from ..models.api.integration_api import ApiResponse
-from ..models.api.integration_api import encode
-from ..models.api.integration_api import error_envelope
+from ...tools.api_envelope import ApiError
+from ...tools.api_envelope import ApiResponse
+from ...tools.api_envelope import dumps
+from ...tools.api_envelope import encode
+from ..common import error_body
+from ..common import new_request_id
 
 _logger = logging.getLogger(__name__)
+
+
+def error_envelope(error, request_id):
+    """The error envelope of :class:`ApiError` ``error``, as JSON bytes."""
+    return dumps(error_body(error.code, error.message, request_id, error.details))
 
 
 def request_id_of(request):
@@ -52,6 +58,20 @@ def finish(request, response):
     return Response(
         content=response.body or b"", status_code=response.status, headers=headers
     )
+
+
+def not_allowed(allowed):
+    """A route refusing its method (405) and naming the ``allowed`` ones."""
+
+    async def refuse():
+        raise ApiError(
+            405,
+            "method_not_allowed",
+            "This method is not allowed here.",
+            headers={"Allow": ", ".join(allowed)},
+        )
+
+    return refuse
 
 
 def _validation_error(error):

@@ -16,9 +16,9 @@ from fastapi import Request
 from odoo.addons.fastapi.context import odoo_env_ctx
 from odoo.http import request as odoo_request
 
-from ..controllers.common import client_address
-from ..controllers.common import read_body
-from ..models.api.integration_api import ApiRequest
+from ...tools.api_envelope import ApiRequest
+from ..common import client_address
+from ..common import read_body
 from .error_handlers import request_id_of
 
 

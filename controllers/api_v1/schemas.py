@@ -12,7 +12,7 @@ from pydantic import Field
 from pydantic import WithJsonSchema
 from pydantic import create_model
 
-from ..tools import api_reference as openapi
+from ...tools import api_reference as openapi
 
 ID_PATTERN = "^[0-9]{1,10}$"
 
@@ -83,9 +83,15 @@ def _object(properties, required=()):
     return schema
 
 
+def _closed(schema):
+    """``schema`` refusing properties it does not name."""
+    return dict(schema, additionalProperties=False)
+
+
 def _linkage(spec):
     return _object(
-        {"type": {"const": spec.type}, "id": {"type": "string"}}, ("type", "id")
+        {"type": {"const": spec.type}, "id": {"type": "string", "pattern": ID_PATTERN}},
+        ("type", "id"),
     )
 
 
@@ -138,7 +144,15 @@ def document_models(spec, resource, included):
 def write_schema(spec, kind, collections):
     """JSON schema of a create (``Create``), replace (``Replace``) or patch
     (``Patch``) document of ``spec``."""
-    attributes = dict(spec.schemas, **openapi.READ_ONLY_ATTRIBUTES)
+    # Read-only attributes may be sent back as read; they are ignored. Any other
+    # name is refused (422 ``unknown``), so the document closes both objects.
+    attributes = dict(
+        spec.schemas,
+        **{
+            name: {"description": "Read-only: ignored."}
+            for name in openapi.READ_ONLY_ATTRIBUTES
+        },
+    )
     required = {
         "Create": spec.required,
         "Replace": tuple(spec.schemas),
@@ -149,9 +163,11 @@ def write_schema(spec, kind, collections):
     data = _object(
         {
             "type": {"const": spec.type},
-            "id": {"type": "string"},
-            "attributes": _object(attributes, required),
-            "relationships": _object(relationships, relationships if whole else ()),
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "attributes": _closed(_object(attributes, required)),
+            "relationships": _closed(
+                _object(relationships, relationships if whole else ())
+            ),
         },
         ("type", "attributes", *(("relationships",) if relationships else ()))
         if whole
