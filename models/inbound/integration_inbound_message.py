@@ -1,5 +1,13 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The inbound message model: a stored delivery, what operators see and do with it.
+
+Fields and buttons (reprocess), the thin entry points of the controller (storing
+a delivery, :mod:`.delivery`) and of queue_job (processing one message,
+:mod:`.processor`), the per-database handler declaration addons extend
+(:meth:`IntegrationInboundMessage._inbound_handlers`), and housekeeping.
+"""
+
 import json
 import logging
 from datetime import timedelta
@@ -16,8 +24,9 @@ from ..common import queue_jobs
 from ..common.access import USER
 from ..common.access import requires_group
 from .delivery import store_delivery
+from .processor import STATE_DONE
+from .processor import STATE_FAILED
 from .processor import STATE_QUEUED
-from .processor import STATES
 from .processor import Processor
 
 _logger = logging.getLogger(__name__)
@@ -69,7 +78,11 @@ class IntegrationInboundMessage(models.Model):
     )
     body = fields.Text(readonly=True)
     state = fields.Selection(
-        STATES,
+        [
+            (STATE_QUEUED, "Queued"),
+            (STATE_DONE, "Processed"),
+            (STATE_FAILED, "Failed"),
+        ],
         required=True,
         readonly=True,
         default=STATE_QUEUED,

@@ -1,5 +1,13 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The inbound source model: the configuration of a sender of webhooks.
+
+Slug, signature scheme and secrets, limits, retention and event-type mappings to
+server actions; the per-worker snapshot a webhook request reads
+(:mod:`...tools.webhook_source`), and the source's processing job, queued here
+and run by :class:`.processor.Processor`.
+"""
+
 import json
 import re
 

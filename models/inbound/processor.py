@@ -31,11 +31,6 @@ _logger = logging.getLogger(__name__)
 STATE_QUEUED = "queued"
 STATE_DONE = "done"
 STATE_FAILED = "failed"
-STATES = [
-    (STATE_QUEUED, "Queued"),
-    (STATE_DONE, "Processed"),
-    (STATE_FAILED, "Failed"),
-]
 
 INBOUND_CHANNEL = "root.integration.inbound"
 # A failed message is retried after the first step of its job function's retry
