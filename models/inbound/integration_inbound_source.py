@@ -180,7 +180,7 @@ class IntegrationInboundSource(models.Model):
     @api.model
     @tools.ormcache()
     def _webhook_sources(self):
-        """The :class:`~..tools.webhook_source.WebhookSource` of every active
+        """The :class:`~...tools.webhook_source.WebhookSource` of every active
         source, by slug (read-only).
 
         Every request needs the same few values of a source that rarely changes:
@@ -195,7 +195,7 @@ class IntegrationInboundSource(models.Model):
         return {source.slug: source._as_webhook_source() for source in sources}
 
     def _as_webhook_source(self):
-        """This source as a :class:`~..tools.webhook_source.WebhookSource`."""
+        """This source as a :class:`~...tools.webhook_source.WebhookSource`."""
         self.ensure_one()
         source = self.sudo()
         return WebhookSource(
