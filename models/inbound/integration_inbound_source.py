@@ -1,11 +1,15 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import dataclasses
-import ipaddress
+"""The inbound source model: the configuration of a sender of webhooks.
+
+Slug, signature scheme and secrets, limits, retention and event-type mappings to
+server actions; the per-worker snapshot a webhook request reads
+(:mod:`...tools.webhook_source`), and the source's processing job, queued here
+and run by :class:`.processor.Processor`.
+"""
+
 import json
 import re
-import time
-from datetime import datetime
 
 from odoo import _
 from odoo import api
@@ -17,20 +21,18 @@ from odoo.exceptions import ValidationError
 from ...tools import handlers
 from ...tools import netguard
 from ...tools import signatures
-from ...tools import transactions
+from ...tools.webhook_source import WebhookSource
 from ..common import queue_jobs
 from ..common.access import USER
 from ..common.access import requires_group
 from ..common.integration_idempotency_key import INBOUND_SCOPE
-from .integration_inbound_message import STATE_QUEUED
-from .integration_inbound_message import processing_identity
+from .processor import Processor
+from .processor import processing_identity
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
 DEFAULT_KEY_TTL_DAYS = 7
 DEFAULT_RETENTION_DAYS = 30
-# Keys of a JSON body that name the event type, in order of preference.
-EVENT_TYPE_KEYS = ("type", "event_type", "event")
 # What a webhook request reads of its source (see WebhookSource).
 WEBHOOK_FIELDS = (
     "scheme",
@@ -43,80 +45,11 @@ WEBHOOK_FIELDS = (
     "rate_limit",
     "key_ttl_days",
 )
-# The processing job of a source commits every this many messages, and hands
-# over to a new job after this many seconds (an HTTP worker must not be held
-# for ever while deliveries keep coming).
-PROCESSING_BATCH_SIZE = 100
-PROCESSING_TIME_BUDGET = 30
 # A processing job starts this many seconds after it is queued, so that a burst
 # of deliveries is processed by one job (each job run is an HTTP request to an
 # Odoo worker, competing with the deliveries themselves) rather than by one
 # small job after another.
 PROCESSING_DELAY = 1
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class WebhookSource:
-    """What a webhook request needs of its source, read once and kept per worker
-    (see :meth:`IntegrationInboundSource._webhook_sources`): plain values, so a
-    request spends no time in the ORM for them."""
-
-    id: int
-    scheme: signatures.SignatureScheme
-    secret: str
-    previous_secret: str | None
-    previous_secret_expires_at: datetime | None
-    tolerance: int
-    max_body_size: int
-    networks: tuple
-    rate_limit: int
-    key_ttl_days: int
-
-    @property
-    def scope(self):
-        """The idempotency key scope of the source's deliveries."""
-        return f"{INBOUND_SCOPE}{self.id}"
-
-    def ip_allowed(self, address):
-        """True when ``address`` may post to this source."""
-        if not self.networks:
-            return True
-        try:
-            ip = ipaddress.ip_address(address or "")
-        except ValueError:
-            return False
-        return any(ip in network for network in self.networks)
-
-    def verification_secrets(self, now):
-        """The secrets a signature may use at ``now``: the current one, and the
-        previous one until it expires."""
-        return signatures.current_secrets(
-            self.secret, self.previous_secret, self.previous_secret_expires_at, now
-        )
-
-    def event_type(self, headers, payload):
-        """The event type of a delivery: from the provider's header if the scheme
-        has one, else from the body's ``type``/``event_type``/``event`` key.
-
-        ``headers``: the request's headers by lowercase name."""
-        header = self.scheme.event_type_header
-        value = headers.get(header) if header else None
-        if value:
-            return value.replace("/", ".")
-        if isinstance(payload, dict):
-            for key in EVENT_TYPE_KEYS:
-                if isinstance(payload.get(key), str) and payload[key]:
-                    return payload[key]
-        return ""
-
-    def idempotency_key(self, delivery, payload, body_hash):
-        """The key deduplicating a delivery, from what its signature covers only
-        (see :func:`..tools.signatures.idempotency_key`): an unsigned header such
-        as ``Idempotency-Key`` or ``X-GitHub-Delivery`` never feeds it.
-
-        ``delivery``: the :class:`~..tools.signatures.VerifiedDelivery` of the
-        request."""
-        return self.scheme.idempotency_key(delivery, body_hash, payload)
 
 
 class IntegrationInboundSource(models.Model):
@@ -247,7 +180,8 @@ class IntegrationInboundSource(models.Model):
     @api.model
     @tools.ormcache()
     def _webhook_sources(self):
-        """The :class:`WebhookSource` of every active source, by slug (read-only).
+        """The :class:`~...tools.webhook_source.WebhookSource` of every active
+        source, by slug (read-only).
 
         Every request needs the same few values of a source that rarely changes:
         they are kept per worker (any change to a source clears that cache in
@@ -261,11 +195,12 @@ class IntegrationInboundSource(models.Model):
         return {source.slug: source._as_webhook_source() for source in sources}
 
     def _as_webhook_source(self):
-        """This source as a :class:`WebhookSource`."""
+        """This source as a :class:`~...tools.webhook_source.WebhookSource`."""
         self.ensure_one()
         source = self.sudo()
         return WebhookSource(
             id=source.id,
+            scope=f"{INBOUND_SCOPE}{source.id}",
             scheme=source._signature_scheme(source.scheme),
             secret=source.secret,
             previous_secret=source.previous_secret or None,
@@ -387,58 +322,12 @@ class IntegrationInboundSource(models.Model):
         """Process every queued message of this source, oldest first (queue_job
         job, run with its own cursor: it commits as it goes).
 
-        Each message is locked with ``FOR UPDATE SKIP LOCKED`` while its state is
-        still queued, so two jobs of the same source share the work and never
-        process a message twice; each runs in a savepoint, and a failure marks
-        that message failed without stopping the others.
+        Two jobs of the same source share the work and never process a message
+        twice; a failure marks that message failed without stopping the others
+        (see :meth:`.processor.Processor.drain`).
         """
         self.ensure_one()
-        cr = self.env.cr
-        # READ COMMITTED: every batch sees the messages committed meanwhile, and a
-        # message another job has just processed is skipped instead of failing
-        # the transaction with a serialization error. The job function allows
-        # commits: this cursor is the job's own.
-        transactions.switch_to_read_committed(cr, self.env.registry)
-        job_uuid = self.env.context.get("job_uuid")
-        job = self.env["queue.job"].sudo().search([("uuid", "=", job_uuid)])
-        # Handlers run with full rights, in the source's company, whoever
-        # queued the job.
-        messages = (
-            self.env["integration.inbound.message"]
-            .sudo()
-            .with_company(self.sudo().company_id)
-        )
-        deadline = time.monotonic() + PROCESSING_TIME_BUDGET
-        # The messages queued when the job starts (its own among them: they
-        # joined it while it was pending). Those arriving meanwhile join the next
-        # job, and are processed in full batches by it rather than one by one by
-        # this job chasing them.
-        cr.execute(
-            "SELECT max(id) FROM integration_inbound_message"
-            " WHERE source_id = %s AND state = %s",
-            (self.id, STATE_QUEUED),
-        )
-        last_id = cr.fetchone()[0] or 0
-        done = failed = 0
-        while True:
-            cr.execute(
-                "SELECT id FROM integration_inbound_message"
-                " WHERE source_id = %s AND state = %s AND id <= %s"
-                " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                (self.id, STATE_QUEUED, last_id, PROCESSING_BATCH_SIZE),
-            )
-            ids = [row[0] for row in cr.fetchall()]
-            if not ids:
-                break
-            batch_done, batch_failed = messages.browse(ids)._process_batch(job.id)
-            done += batch_done
-            failed += batch_failed
-            cr.commit()  # pylint: disable=invalid-commit
-            if time.monotonic() > deadline:
-                # What is left goes to a new job, on a free worker.
-                self._processing_job()
-                cr.commit()  # pylint: disable=invalid-commit
-                break
+        done, failed = Processor(self).drain()
         return _(
             "%(done)s messages processed, %(failed)s failed.",
             done=done,

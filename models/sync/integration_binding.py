@@ -4,9 +4,15 @@
 
 A binding keeps the external id, the remote ``updated_at`` and the hash of the
 values last synced; from them it tells which side changed, applies the
-backend's conflict strategy when both did, and pushes Odoo's version to a
-two-way backend. Importing pages is the importer's (importer.py), planning
-runs the run's (integration_sync_run.py).
+backend's conflict strategy when both did, and decides when Odoo's version goes
+to a two-way backend. Importing pages is the importer's (importer.py), writing
+to the remote the exporter's (exporter.py), planning runs the run's
+(integration_sync_run.py).
+
+The conflict strategy stays here rather than in a class of its own: it is the
+binder's state (``sync_hash``, ``remote_updated_at``, ``state``) read and moved
+on, the merge itself being pure functions (``tools/merge.py``); taken apart,
+each half would reach into the other's fields.
 """
 
 import json
@@ -22,13 +28,12 @@ from odoo.exceptions import ValidationError
 
 from ...tools import mapping
 from ...tools import merge
-from ...tools import remote_client
 from ..common.access import USER
 from ..common.access import requires_group
+from .exporter import Exporter
 from .importer import SYNC_CONTEXT_KEY
 from .importer import Importer
 from .importer import declared_resources
-from .importer import resource_of_model
 
 STATE_SYNCED = "synced"
 STATE_CONFLICT = "conflict"
@@ -352,51 +357,8 @@ class IntegrationBinding(models.Model):
             vals = record._sync_prepare_vals([{k: result[k] for k in changed}], backend)
             record.with_context(**{SYNC_CONTEXT_KEY: backend.id}).write(vals[0])
         if backend._pushes() and merge.changed_fields(remote, result):
-            stamp = self._push(record, result)
+            stamp = Exporter(backend).push(self, record, result)
         self._mark_synced(stamp, result, run)
-
-    def _push(self, record, values):
-        """PATCH the remote copy of the record; return its new updated_at."""
-        resource = resource_of_model(self.env, self.model)
-        data = {
-            "id": self.external_id,
-            "type": resource.type,
-            "attributes": record._sync_attributes(values),
-        }
-        relationships = self._push_relationships(resource, values)
-        if relationships:
-            data["relationships"] = relationships
-        document = self.backend_id._remote(
-            "PATCH",
-            f"{resource.collection}/{self.external_id}",
-            document={"data": data},
-        )
-        try:
-            return document["data"]["attributes"]["updated_at"]
-        except (KeyError, TypeError):
-            raise remote_client.RemoteError(
-                _("The PATCH answer has no updated_at.")
-            ) from None
-
-    def _push_relationships(self, resource, values):
-        """The JSON:API relationships of pushed values: each related record by
-        its external id on the same backend, when it is bound there."""
-        resources = declared_resources(self.env)
-        relationships = {}
-        for name, (field, target) in resource.relationships.items():
-            target = resources[target]
-            related = self.search(
-                [
-                    ("backend_id", "=", self.backend_id.id),
-                    ("model", "=", target.model),
-                    ("res_id", "=", values.get(field) or 0),
-                ],
-                limit=1,
-            )
-            if related:
-                linkage = {"type": target.type, "id": related.external_id}
-                relationships[name] = {"data": linkage}
-        return relationships
 
     def _open_conflict(self, local, remote, stamp, run):
         self.env["integration.conflict"].create(
