@@ -717,30 +717,37 @@ def test_addons():
 
 
 def check_test_imports():
-    """Fail unless ``tests/__init__.py`` imports every ``tests/test_*.py``.
+    """Fail unless each addon's ``tests/__init__.py`` imports its ``test_*.py``.
 
     pytest finds test files by name; Odoo's own runner (``--test-enable``, as
     OCA CI and Odoo.sh run it) only runs the modules the tests package imports.
-    Checking the imports keeps both runners on the same tests without running
-    the suite twice.
+    This checks the module and the addons kept with its tests before the set-up;
+    the pytest plugin ``dev/same_tests.py`` then compares, test by test, what
+    pytest collected with what Odoo's runner would run.
     """
-    tests = ROOT / "tests"
-    tree = ast.parse((tests / "__init__.py").read_text())
-    imported = {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.level == 1 and not node.module
-        for alias in node.names
-    }
-    missing = sorted(p.stem for p in tests.glob("test_*.py") if p.stem not in imported)
-    if missing:
-        raise SetupError(
-            "tests/__init__.py does not import "
-            + ", ".join(missing)
-            + ": Odoo's test runner would not run them; add "
-            + " ".join(f"'from . import {name}'" for name in missing)
-            + "."
+    folders = [
+        ROOT / "tests",
+        *(TEST_ADDONS / name / "tests" for name in test_addons()),
+    ]
+    for tests in folders:
+        tree = ast.parse((tests / "__init__.py").read_text())
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and not node.module
+            for alias in node.names
+        }
+        missing = sorted(
+            p.stem for p in tests.glob("test_*.py") if p.stem not in imported
         )
+        if missing:
+            raise SetupError(
+                f"{tests.relative_to(ROOT)}/__init__.py does not import "
+                + ", ".join(missing)
+                + ": Odoo's test runner would not run them; add "
+                + " ".join(f"'from . import {name}'" for name in missing)
+                + "."
+            )
 
 
 def cmd_test(pytest_args):
@@ -779,11 +786,20 @@ def cmd_test(pytest_args):
                 "--odoo-log-level=warn",
                 "-p",
                 "no:cacheprovider",
+                # Fails the run if Odoo's own runner would run other tests.
+                "-p",
+                "same_tests",
                 *(pytest_args or [tests]),
             ],
             check=False,
             cwd=ROOT,
-            env=dict(os.environ, INTEGRATION_HUB_ROOT=str(ROOT)),
+            env=dict(
+                os.environ,
+                INTEGRATION_HUB_ROOT=str(ROOT),
+                PYTHONPATH=os.pathsep.join(
+                    filter(None, [str(ROOT / "dev"), os.environ.get("PYTHONPATH")])
+                ),
+            ),
         )
         return proc.returncode
 

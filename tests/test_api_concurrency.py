@@ -19,6 +19,8 @@ from odoo.tests import tagged
 from ..models.api.integration_api_auth import DEFAULT_RATE_LIMIT
 from ..models.api.integration_api_auth import RATE_LIMIT_PARAM
 from ..tools.api_envelope import ApiRequest
+from .concurrency_common import assert_own_connection
+from .concurrency_common import registry_lock_as_when_serving
 
 THREADS = 6
 HITS = 5
@@ -36,6 +38,7 @@ class TestApiConcurrency(TransactionCase):
         def worker():
             try:
                 with self.registry.cursor() as cr:
+                    assert_own_connection(cr)
                     Api = api.Environment(cr, SUPERUSER_ID, {})["integration.api"]
                     # Hold this request's own transaction open while counting, as a
                     # worker serving a request does.
@@ -48,10 +51,11 @@ class TestApiConcurrency(TransactionCase):
                 errors.append(repr(error))
 
         threads = [threading.Thread(target=worker) for _i in range(THREADS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        with registry_lock_as_when_serving():
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
         self.assertFalse(errors)
         total = THREADS * HITS
         # Each request got its own count: none lost, none counted twice.
@@ -115,6 +119,7 @@ class TestApiConcurrency(TransactionCase):
             )
             try:
                 with self.registry.cursor() as cr:
+                    assert_own_connection(cr)
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     Api = env["integration.api"]
                     if wait:
@@ -126,10 +131,11 @@ class TestApiConcurrency(TransactionCase):
                 errors.append(repr(error))
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        with registry_lock_as_when_serving():
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
         self.assertFalse(errors)
         self.assertEqual(len(answers), THREADS)
         created = [a for a in answers if a.status == 201]

@@ -11,6 +11,9 @@ from odoo import fields
 from odoo.tests import TransactionCase
 from odoo.tests import tagged
 
+from .concurrency_common import assert_own_connection
+from .concurrency_common import registry_lock_as_when_serving
+
 THREADS = 6
 
 
@@ -65,6 +68,7 @@ class TestCircuitConcurrency(TransactionCase):
             try:
                 circuit = self.env["integration.circuit"].browse(self.circuit_id)
                 with circuit._in_own_transaction() as mine:
+                    assert_own_connection(mine.env.cr)
                     # Each transaction reads first, then they all go for the
                     # lock at once.
                     mine.endpoint_id.read(["circuit_failure_threshold"])
@@ -74,10 +78,11 @@ class TestCircuitConcurrency(TransactionCase):
                 errors.append(error)
 
         threads = [threading.Thread(target=run) for _thread in range(THREADS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        with registry_lock_as_when_serving():
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
         self.assertFalse(errors, errors)
         return results
 
