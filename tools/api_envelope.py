@@ -16,8 +16,10 @@ JSON_MEDIA_TYPES = ("application/json", "application/vnd.api+json")
 # Bodies smaller than this are sent as they are: gzip would cost more than it saves.
 GZIP_MIN_BYTES = 1024
 # An entity tag list as RFC 9110 writes it (``*`` or quoted, maybe weak, tags);
-# the document declares the same pattern for If-Match and If-None-Match.
-ETAG_LIST_PATTERN = r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$'
+# the document declares the same pattern for If-Match and If-None-Match. Spaces
+# and tabs around the value are no part of it (RFC 9110 5.5): the HTTP layer
+# strips them before the API reads the header, so the document allows them.
+ETAG_LIST_PATTERN = r'^[ \t]*(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)[ \t]*$'
 _ETAG_LIST = re.compile(ETAG_LIST_PATTERN)
 
 ApiRequest = namedtuple(

@@ -30,6 +30,8 @@ _DATE_TIME = re.compile(
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
 PAGE_PARAMETERS = ("page", "per_page", "page[number]", "page[size]")
+# Digits of a record id (PostgreSQL's integers have 10 at most).
+ID_DIGITS = 10
 
 
 def related_specs(spec, collections):
@@ -68,8 +70,11 @@ def check_known(query, known):
 
 
 def int_param(query, names, default, maximum):
-    """The first of ``names`` given, as an integer from 1 to ``maximum``."""
-    for name in names:
+    """The first of ``names`` given, as an integer from 1 to ``maximum``. Every
+    alias given is checked, as the document declares each: an ignored one out
+    of range is refused too."""
+    value = default
+    for name in reversed(names):
         raw = query.get(name)
         if raw is None:
             continue
@@ -79,8 +84,8 @@ def int_param(query, names, default, maximum):
                 name,
                 reason=f"must be an integer from 1 to {maximum}",
             )
-        return int(raw)
-    return default
+        value = int(raw)
+    return value
 
 
 def page_of(query):
@@ -131,7 +136,8 @@ def filter_value(kind, raw):
     if kind == "datetime":
         return _moment(raw)
     if kind == "id":
-        if not is_number(raw):
+        # At most 10 digits, as the document's pattern says.
+        if not is_number(raw) or len(raw) > ID_DIGITS:
             raise ValueError("must be a record id")
         # No record has an id past PostgreSQL's integers: 0 matches none.
         return int(raw) if int(raw) <= MAX_INT else 0

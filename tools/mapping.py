@@ -56,7 +56,8 @@ GUEST_REQUIRED = ("name",)
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 _DATE = {"type": "string", "format": "date"}
 _COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
-_ISO_CODE = {"type": ["string", "null"], "minLength": 2, "maxLength": 3}
+# "" is taken as null (see _text), so the document sets no minimum length.
+_ISO_CODE = {"type": ["string", "null"], "maxLength": 3}
 
 BOOKING_SCHEMAS = {
     "reference": {"type": "string", "minLength": 1},

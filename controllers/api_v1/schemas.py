@@ -15,6 +15,7 @@ from pydantic import create_model
 from ...tools import api_reference as openapi
 
 ID_PATTERN = "^[0-9]{1,10}$"
+NO_NUL_PATTERN = "^[^\\x00]*$"
 
 
 class ErrorDetail(BaseModel):
@@ -141,13 +142,23 @@ def document_models(spec, resource, included):
     return one, many
 
 
+def _without_nul(schema):
+    """``schema``, a free text refusing NUL characters: PostgreSQL cannot
+    store them, so the API refuses them (400) and the document says so."""
+    types = schema.get("type")
+    texts = types == "string" or (isinstance(types, list) and "string" in types)
+    if not texts or {"pattern", "format", "enum"} & set(schema):
+        return schema
+    return dict(schema, pattern=NO_NUL_PATTERN)
+
+
 def write_schema(spec, kind, collections):
     """JSON schema of a create (``Create``), replace (``Replace``) or patch
     (``Patch``) document of ``spec``."""
     # Read-only attributes may be sent back as read; they are ignored. Any other
     # name is refused (422 ``unknown``), so the document closes both objects.
     attributes = dict(
-        spec.schemas,
+        {name: _without_nul(schema) for name, schema in spec.schemas.items()},
         **{
             name: {"description": "Read-only: ignored."}
             for name in openapi.READ_ONLY_ATTRIBUTES

@@ -7,3 +7,4 @@ from . import integration_api_read
 from . import integration_api_write
 from . import integration_api
 from . import integration_api_log
+from . import ir_http
