@@ -4,8 +4,8 @@
 # (dev/hub.py test checks that none is missing).
 from . import test_api_access
 from . import test_api_concurrency
-from . import test_api_idempotency
 from . import test_api_document_truth
+from . import test_api_idempotency
 from . import test_api_openapi
 from . import test_api_reads
 from . import test_api_unauthenticated_traffic
