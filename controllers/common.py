@@ -16,31 +16,11 @@ import secrets
 from odoo.http import request
 from odoo.tools import config
 
+from ..tools.api_envelope import RequestRefused  # noqa: F401  (one refusal for every route)
+
 DOCUMENTATION_PATH = "/api/v1/docs"
 # Set on the stored answer replayed to a request that repeats an idempotency key.
 REPLAY_HEADER = "Idempotent-Replayed"
-
-
-class RequestRefused(Exception):
-    """A request refused with HTTP ``status`` and the error envelope's ``code``,
-    ``message`` and ``details``, plus any ``headers`` (``Retry-After``,
-    ``Allow``, ``WWW-Authenticate``); raised from anywhere in a request and
-    answered by :func:`error_response`."""
-
-    def __init__(self, status, code, message, details=None, headers=None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details or []
-        self.headers = headers or {}
-
-
-def bearer_token(authorization):
-    """The token of an ``Authorization: Bearer <token>`` header value, or
-    ``""`` when the header is absent, of another scheme or empty."""
-    scheme, _sep, token = (authorization or "").strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def new_request_id(incoming=None):

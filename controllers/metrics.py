@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from odoo import http
 from odoo.http import request
 
-from .common import bearer_token
+from ..tools.api_envelope import bearer_token
 from .common import error_response
 from .common import new_request_id
 

@@ -37,8 +37,18 @@ ApiResponse.__doc__ = """An answer: ``body`` is JSON bytes or None, ``headers`` 
 dict."""
 
 
-class ApiError(Exception):
-    """An answer in the error envelope, raised from anywhere in a request."""
+def bearer_token(authorization):
+    """The token of an ``Authorization: Bearer <token>`` header value, or
+    ``""`` when the header is absent, of another scheme or empty."""
+    scheme, _sep, token = (authorization or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class RequestRefused(Exception):
+    """A request refused with HTTP ``status`` and the error envelope's ``code``,
+    ``message`` and ``details``, plus any ``headers`` (``Retry-After``,
+    ``Allow``, ``WWW-Authenticate``); raised from anywhere in a request, by the
+    REST API and the inbound webhooks alike."""
 
     def __init__(self, status, code, message, details=None, headers=None):
         super().__init__(message)
@@ -56,7 +66,7 @@ def detail(field, code, message):
 
 def bad_request(message, field, code="invalid", reason=None):
     """The 400 answer for one malformed parameter or header ``field``."""
-    return ApiError(
+    return RequestRefused(
         400, "bad_request", message, [detail(field, code, reason or message)]
     )
 

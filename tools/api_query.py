@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The query string of a REST API read, parsed as the document declares it (no
 ORM): which parameters an operation takes, pages, filters, sort keys, sparse
-fieldsets and ``include``. Every fault is a 400 :class:`ApiError` with one
+fieldsets and ``include``. Every fault is a 400 :class:`RequestRefused` with one
 detail per faulty parameter."""
 
 import math
@@ -13,7 +13,7 @@ from datetime import timezone
 from urllib.parse import urlencode
 
 from . import mapping
-from .api_envelope import ApiError
+from .api_envelope import RequestRefused
 from .api_envelope import bad_request
 from .api_envelope import detail
 from .api_envelope import is_number
@@ -58,7 +58,7 @@ def check_known(query, known):
     filter must not silently answer everything."""
     unknown = sorted(set(query) - set(known))
     if unknown:
-        raise ApiError(
+        raise RequestRefused(
             400,
             "bad_request",
             f"Unknown query parameters: {', '.join(unknown)}.",
@@ -113,7 +113,7 @@ def filter_domain(spec, query):
                 continue
             domain.append((field, operator, value))
     if details:
-        raise ApiError(400, "bad_request", "Some filters are invalid.", details)
+        raise RequestRefused(400, "bad_request", "Some filters are invalid.", details)
     return domain
 
 

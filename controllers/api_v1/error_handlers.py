@@ -20,8 +20,8 @@ from starlette.responses import Response
 
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
-from ...tools.api_envelope import ApiError
 from ...tools.api_envelope import ApiResponse
+from ...tools.api_envelope import RequestRefused
 from ...tools.api_envelope import dumps
 from ...tools.api_envelope import encode
 from ..common import error_body
@@ -31,7 +31,7 @@ _logger = logging.getLogger(__name__)
 
 
 def error_envelope(error, request_id):
-    """The error envelope of :class:`ApiError` ``error``, as JSON bytes."""
+    """The error envelope of :class:`RequestRefused` ``error``, as JSON bytes."""
     return dumps(error_body(error.code, error.message, request_id, error.details))
 
 
@@ -64,7 +64,7 @@ def not_allowed(allowed):
     """A route refusing its method (405) and naming the ``allowed`` ones."""
 
     async def refuse():
-        raise ApiError(
+        raise RequestRefused(
             405,
             "method_not_allowed",
             "This method is not allowed here.",
@@ -83,7 +83,7 @@ def _validation_error(error):
         }
         for problem in error.errors()
     ]
-    return ApiError(400, "bad_request", "Some parameters are invalid.", details)
+    return RequestRefused(400, "bad_request", "Some parameters are invalid.", details)
 
 
 class EnvelopeRoute(APIRoute):
@@ -96,7 +96,7 @@ class EnvelopeRoute(APIRoute):
             request_id_of(request)
             try:
                 return await handler(request)
-            except ApiError as error:
+            except RequestRefused as error:
                 failure = error
             except RequestValidationError as error:
                 failure = _validation_error(error)
@@ -116,4 +116,6 @@ class EnvelopeRoute(APIRoute):
 
 def _internal_error(request):
     _logger.exception("REST API request %s failed", request_id_of(request))
-    return ApiError(500, "internal_error", "Unexpected error; nothing was changed.")
+    return RequestRefused(
+        500, "internal_error", "Unexpected error; nothing was changed."
+    )

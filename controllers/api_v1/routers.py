@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from ...tools import api_reference as openapi
 from ...tools.api_envelope import ETAG_LIST_PATTERN
-from ...tools.api_envelope import ApiError
+from ...tools.api_envelope import RequestRefused
 from . import schemas
 from .dependencies import api_request_with_body
 from .dependencies import authenticated_api
@@ -389,7 +389,9 @@ def not_found_router():
     router = APIRouter(route_class=EnvelopeRoute)
 
     async def not_found(rest: str):
-        raise ApiError(404, "not_found", f"No resource at {openapi.API_PREFIX}/{rest}.")
+        raise RequestRefused(
+            404, "not_found", f"No resource at {openapi.API_PREFIX}/{rest}."
+        )
 
     router.add_api_route(
         "/{rest:path}", not_found, methods=list(ALL_METHODS), include_in_schema=False

@@ -25,8 +25,8 @@ from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from ...controllers.common import error_body
 from ...tools import api_reference
 from ...tools.api_envelope import JSON_MEDIA_TYPES
-from ...tools.api_envelope import ApiError
 from ...tools.api_envelope import ApiResponse
+from ...tools.api_envelope import RequestRefused
 from ...tools.api_envelope import detail
 from ...tools.api_envelope import dumps
 from ...tools.api_envelope import is_number
@@ -81,7 +81,7 @@ class IntegrationApi(models.AbstractModel):
             rate_headers = user_api._rate_limit(key_digest)
             req = self._with_body(req)
             response = user_api._serve(spec, req)
-        except ApiError as error:
+        except RequestRefused as error:
             response = self._error_response(error, req.request_id)
         except psycopg2.OperationalError as error:
             if error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
@@ -95,7 +95,9 @@ class IntegrationApi(models.AbstractModel):
     def _internal_error(self, req):
         _logger.exception("REST API request %s failed", req.request_id)
         return self._error_response(
-            ApiError(500, "internal_error", "Unexpected error; nothing was changed."),
+            RequestRefused(
+                500, "internal_error", "Unexpected error; nothing was changed."
+            ),
             req.request_id,
         )
 
@@ -111,10 +113,10 @@ class IntegrationApi(models.AbstractModel):
     def _route(self, req):
         spec = self._collections().get(req.collection)
         if not spec:
-            raise ApiError(404, "not_found", f"No collection {req.collection!r}.")
+            raise RequestRefused(404, "not_found", f"No collection {req.collection!r}.")
         allowed = RECORD_METHODS if req.record_id is not None else COLLECTION_METHODS
         if req.method not in allowed:
-            raise ApiError(
+            raise RequestRefused(
                 405,
                 "method_not_allowed",
                 f"{req.method} is not allowed here.",
@@ -128,7 +130,9 @@ class IntegrationApi(models.AbstractModel):
             return
         ranges = [part.split(";")[0].strip().lower() for part in accept.split(",")]
         if not any(r in ("*/*", "application/*", *JSON_MEDIA_TYPES) for r in ranges):
-            raise ApiError(406, "not_acceptable", "This API answers in JSON only.")
+            raise RequestRefused(
+                406, "not_acceptable", "This API answers in JSON only."
+            )
 
     def _serve(self, spec, req):
         """Answer ``req`` for the user of this environment (authenticated)."""
@@ -145,7 +149,7 @@ class IntegrationApi(models.AbstractModel):
         """The record id of URL segment ``raw``: ASCII digits of an integer
         PostgreSQL can hold, or 404."""
         if not is_number(raw) or not 0 < int(raw) <= api_reference.MAX_INT:
-            raise ApiError(404, "not_found", f"No record {raw!r}.")
+            raise RequestRefused(404, "not_found", f"No record {raw!r}.")
         return int(raw)
 
     def _guarded(self, func, *args):
@@ -158,34 +162,34 @@ class IntegrationApi(models.AbstractModel):
             with self.env.cr.savepoint():
                 return func(*args)
         except ValidationError as error:
-            raise ApiError(
+            raise RequestRefused(
                 422,
                 "validation_failed",
                 str(error),
                 [detail("data", "constraint", str(error))],
             ) from error
         except AccessError as error:
-            raise ApiError(403, "forbidden", str(error)) from error
+            raise RequestRefused(403, "forbidden", str(error)) from error
         except MissingError as error:
-            raise ApiError(404, "not_found", str(error)) from error
+            raise RequestRefused(404, "not_found", str(error)) from error
         except UserError as error:
-            raise ApiError(409, "conflict", str(error)) from error
+            raise RequestRefused(409, "conflict", str(error)) from error
         except psycopg2.errors.NotNullViolation as error:
             name = _attribute_of(error.diag.column_name, self._collections())
-            raise ApiError(
+            raise RequestRefused(
                 422,
                 "validation_failed",
                 f"{name} is required.",
                 [detail(name, "required", "must not be null")],
             ) from error
         except psycopg2.IntegrityError as error:
-            raise ApiError(
+            raise RequestRefused(
                 409, "conflict", "Other records depend on this one."
             ) from error
         except (psycopg2.DataError, OverflowError) as error:
             # A number past what the column holds (or Odoo can round) fails
             # in PostgreSQL or before it: the client's value, not our fault.
-            raise ApiError(
+            raise RequestRefused(
                 422,
                 "validation_failed",
                 "A value is out of range.",
@@ -196,4 +200,4 @@ class IntegrationApi(models.AbstractModel):
                 ],
             ) from error
         except ValueError as error:
-            raise ApiError(400, "bad_request", str(error)) from error
+            raise RequestRefused(400, "bad_request", str(error)) from error

@@ -12,7 +12,8 @@ from odoo import tools
 from odoo.addons.base.models.res_users import INDEX_SIZE
 
 from ...tools import transactions
-from ...tools.api_envelope import ApiError
+from ...tools.api_envelope import RequestRefused
+from ...tools.api_envelope import bearer_token
 from ..common.integration_rate_limit import address_scope
 
 RATE_LIMIT_PARAM = "integration_hub.api_rate_limit"
@@ -49,9 +50,8 @@ class IntegrationApiAuth(models.AbstractModel):
     def _authenticate(self, req):
         """Return ``(api as the key's user, key digest)`` or raise 401/403 (429
         for an address past its limit of failed authentications)."""
-        scheme, _sep, key = req.headers.get("Authorization", "").partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or not key:
+        key = bearer_token(req.headers.get("Authorization"))
+        if not key:
             self._refuse_unauthenticated(
                 req, "Send an API key: Authorization: Bearer <key>."
             )
@@ -64,7 +64,7 @@ class IntegrationApiAuth(models.AbstractModel):
             self._refuse_unauthenticated(req, "Unknown, expired or revoked API key.")
         user_api = self.with_user(uid)
         if not user_api.env.user.has_group(USER_GROUP):
-            raise ApiError(
+            raise RequestRefused(
                 403, "forbidden", "The key's user is not an Integration User."
             )
         return user_api, digest
@@ -86,13 +86,13 @@ class IntegrationApiAuth(models.AbstractModel):
             )
         )
         if not reset_in:
-            raise ApiError(
+            raise RequestRefused(
                 401,
                 "unauthorized",
                 message,
                 headers={"WWW-Authenticate": 'Bearer realm="api"'},
             )
-        raise ApiError(
+        raise RequestRefused(
             429,
             "rate_limited",
             "Too many requests without a valid API key from this address.",
@@ -176,7 +176,7 @@ class IntegrationApiAuth(models.AbstractModel):
             "RateLimit-Reset": str(reset_in),
         }
         if not allowed:
-            raise ApiError(
+            raise RequestRefused(
                 429,
                 "rate_limited",
                 f"More than {limit} requests in {RATE_WINDOW_SECONDS} s for this key.",
@@ -194,5 +194,7 @@ class IntegrationApiAuth(models.AbstractModel):
         )
         body = req.read_body(limit)
         if body is None:
-            raise ApiError(413, "payload_too_large", f"The body exceeds {limit} bytes.")
+            raise RequestRefused(
+                413, "payload_too_large", f"The body exceeds {limit} bytes."
+            )
         return req._replace(body=body)

@@ -9,8 +9,8 @@ from odoo import models
 
 from ...tools import api_query
 from ...tools import api_reference
-from ...tools.api_envelope import ApiError
 from ...tools.api_envelope import ApiResponse
+from ...tools.api_envelope import RequestRefused
 from ...tools.api_envelope import dumps
 from ...tools.api_envelope import etag
 from ...tools.api_envelope import etags
@@ -80,7 +80,7 @@ class IntegrationApiRead(models.AbstractModel):
             [*spec.domain, ("id", "in", ids)], self._read_fields(spec), load=None
         )
         if len(rows) != len(ids):
-            raise ApiError(
+            raise RequestRefused(
                 404, "not_found", f"No {spec.type} {', '.join(map(str, ids))}."
             )
         return rows

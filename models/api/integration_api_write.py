@@ -16,8 +16,8 @@ from ...tools import api_query
 from ...tools import api_reference
 from ...tools import mapping
 from ...tools.api_envelope import JSON_MEDIA_TYPES
-from ...tools.api_envelope import ApiError
 from ...tools.api_envelope import ApiResponse
+from ...tools.api_envelope import RequestRefused
 from ...tools.api_envelope import detail
 from ...tools.api_envelope import dumps
 from ...tools.api_envelope import etag
@@ -36,7 +36,7 @@ MAPPING_DETAIL_CODES = {
 
 def _invalid(message, field, code):
     """422 for a member of the document that is not an object."""
-    return ApiError(
+    return RequestRefused(
         422, "validation_failed", message, [detail(field, code, "must be an object")]
     )
 
@@ -64,13 +64,13 @@ class IntegrationApiWrite(models.AbstractModel):
         etags(req.headers.get("If-Match"), "If-Match")
         content_type = req.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type not in JSON_MEDIA_TYPES:
-            raise ApiError(
+            raise RequestRefused(
                 415, "unsupported_media_type", "Send the document as application/json."
             )
         try:
             document = json.loads(req.body or b"", parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as error:
-            raise ApiError(
+            raise RequestRefused(
                 400, "invalid_json", f"The body is not JSON: {error}"
             ) from error
         key = req.headers.get("Idempotency-Key")
@@ -78,7 +78,7 @@ class IntegrationApiWrite(models.AbstractModel):
             return self._guarded(self._write_resource, spec, req, record_id, document)
         # Visible ASCII only, as the document's pattern says: no spaces.
         if not 1 <= len(key) <= 255 or not all("!" <= c <= "~" for c in key):
-            raise ApiError(
+            raise RequestRefused(
                 400,
                 "bad_request",
                 "Idempotency-Key must be 1 to 255 printable ASCII characters.",
@@ -117,13 +117,13 @@ class IntegrationApiWrite(models.AbstractModel):
                 return claim.id, None
             claim = claim.sudo()
             if claim.request_hash != request_hash:
-                raise ApiError(
+                raise RequestRefused(
                     422,
                     "idempotency_key_reused",
                     "This Idempotency-Key was used for another request.",
                 )
             if claim.state != STATE_COMPLETED:
-                raise ApiError(
+                raise RequestRefused(
                     409,
                     "idempotency_in_progress",
                     "A request with this Idempotency-Key is still running.",
@@ -176,7 +176,7 @@ class IntegrationApiWrite(models.AbstractModel):
             elif record_id and data["id"] != str(record_id):
                 details.append(detail("id", "invalid", "must match the URL"))
         if details:
-            raise ApiError(
+            raise RequestRefused(
                 422, "validation_failed", "Wrong resource identity.", details
             )
 
@@ -185,7 +185,7 @@ class IntegrationApiWrite(models.AbstractModel):
         current = self._resources(spec, self._rows(spec, [record_id]), {})[0]
         tags = etags(req.headers.get("If-Match"), "If-Match")
         if tags and "*" not in tags and etag(dumps({"data": current})) not in tags:
-            raise ApiError(
+            raise RequestRefused(
                 412,
                 "precondition_failed",
                 "The record changed since you read it (If-Match).",
@@ -237,7 +237,7 @@ class IntegrationApiWrite(models.AbstractModel):
             values[field] = found.id
         details += self._relationship_values(spec, req, data, partial, values)
         if details:
-            raise ApiError(
+            raise RequestRefused(
                 422, "validation_failed", "Some fields are invalid.", details
             )
         return values
