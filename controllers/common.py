@@ -16,8 +16,6 @@ import secrets
 from odoo.http import request
 from odoo.tools import config
 
-from ..tools.api_envelope import RequestRefused  # noqa: F401  (one refusal for every route)
-
 DOCUMENTATION_PATH = "/api/v1/docs"
 # Set on the stored answer replayed to a request that repeats an idempotency key.
 REPLAY_HEADER = "Idempotent-Replayed"

@@ -29,9 +29,9 @@ from ..models.common.integration_rate_limit import address_scope
 from ..models.inbound.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
 from ..tools import signatures
 from ..tools import transactions
+from ..tools.api_envelope import RequestRefused
 from ..tools.redaction import mask_headers
 from .common import REPLAY_HEADER
-from .common import RequestRefused
 from .common import client_address
 from .common import error_response
 from .common import new_request_id
