@@ -15,7 +15,7 @@
     "installable": True,
     "depends": ["base", "mail", "queue_job", "fastapi"],
     "external_dependencies": {
-        "python": ["requests", "prometheus_client", "fastapi", "pydantic"]
+        "python": ["requests", "prometheus_client", "fastapi", "pydantic", "jsonschema"]
     },
     "data": [
         "security/security.xml",

@@ -60,7 +60,8 @@ class OdooServer:
         addons_path_extra=(),
     ):
         self.name = name
-        self.db = f"ih_bench_{name}"
+        # A suffix lets several checkouts benchmark at once on one PostgreSQL.
+        self.db = f"ih_bench_{name}{os.environ.get('INTEGRATION_HUB_BENCH_SUFFIX', '')}"
         self.workers = workers
         self.channels = channels
         self.modules = ("integration_hub", *extra_modules)
@@ -82,7 +83,7 @@ class OdooServer:
         self.pg.clone(template, self.db)
         self.conf = hub.write_config(
             self.pg,
-            f"bench-{self.name}",
+            self.db,
             self.db,
             http_port=self.port,
             workers=self.workers,
