@@ -8,6 +8,7 @@ from . import test_api_document_truth
 from . import test_api_idempotency
 from . import test_api_openapi
 from . import test_api_reads
+from . import test_api_schemathesis
 from . import test_api_unauthenticated_traffic
 from . import test_api_writes
 from . import test_backoff_schedule
