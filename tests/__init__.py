@@ -6,6 +6,7 @@ from . import test_api_access
 from . import test_api_concurrency
 from . import test_api_document_truth
 from . import test_api_idempotency
+from . import test_api_idempotency_header_names
 from . import test_api_openapi
 from . import test_api_reads
 from . import test_api_unauthenticated_traffic
@@ -18,6 +19,7 @@ from . import test_conflict_merge
 from . import test_endpoint_health
 from . import test_inbound_concurrency
 from . import test_inbound_errors
+from . import test_inbound_payload_guards
 from . import test_inbound_processing
 from . import test_inbound_sources
 from . import test_inbound_unverified_traffic
