@@ -48,6 +48,7 @@ from . import test_secrets_stay_secret
 from . import test_signature_scheme_registry
 from . import test_signature_vectors
 from . import test_sync_auth_and_buttons
+from . import test_sync_circuit
 from . import test_sync_conflicts
 from . import test_sync_echo_and_realtime
 from . import test_sync_faults

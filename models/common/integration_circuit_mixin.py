@@ -61,6 +61,7 @@ class IntegrationCircuitMixin(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
+        # Created with its owner: the calls that use it never race to make it.
         Circuit = self.env["integration.circuit"].sudo()
         for record in records:
             record.circuit_id = Circuit.create({self._circuit_owner_field: record.id})

@@ -14,9 +14,6 @@ class IntegrationInboundAction(models.Model):
     inbound source to a server action, run on the message without any code."""
 
     _name = "integration.inbound.action"
-    # Sources that refuse unhandled event types keep their mapped patterns in
-    # their per-worker snapshot: a change clears it.
-    _inherit = ["integration.cached.mixin"]
     _description = "Integration Inbound Event Action"
     _order = "source_id, sequence, id"
 

@@ -231,7 +231,10 @@ class IntegrationInboundSource(models.Model):
     def _handled_patterns(self):
         """The event type patterns something handles at this source (its event
         actions and the database's handlers), when it refuses the others; None
-        when it accepts every event type."""
+        when it accepts every event type.
+
+        Kept in the source's per-worker snapshot: event actions are edited
+        through their source, whose write clears it."""
         self.ensure_one()
         if self.unhandled_events != UNHANDLED_REFUSE:
             return None
