@@ -144,10 +144,10 @@ class IntegrationInboundSource(models.Model):
         ],
         string="Unhandled Event Types",
         default=UNHANDLED_IGNORE,
-        required=True,
         help="A delivery of an event type that no event action of this source and "
         "no handler of the database handles: accepted and marked Ignored (never "
-        "Processed), or refused with 422 event_type_not_handled and not stored.",
+        "Processed), or refused with 422 event_type_not_handled and not stored. "
+        "Empty: accepted and ignored.",
     )
     action_ids = fields.One2many(
         "integration.inbound.action",
