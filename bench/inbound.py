@@ -187,7 +187,9 @@ def check_processed(server, what):
     """Wait for the jobs; fail unless every message was processed exactly once."""
     waited = server.wait_jobs_done(timeout=600)
     ((messages, done, jobs),) = server.sql(
-        "SELECT count(*), count(*) FILTER (WHERE state = 'done'"
+        # Nothing handles bench.created: its messages are taken once and
+        # marked ignored, which costs the processing job the same.
+        "SELECT count(*), count(*) FILTER (WHERE state IN ('done', 'ignored')"
         " AND attempt_count = 1), count(DISTINCT job_id)"
         " FROM integration_inbound_message"
     )

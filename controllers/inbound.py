@@ -14,7 +14,6 @@ use up the source's rate limit, and unverified ones are limited apart, per
 client address, so that forged traffic cannot lock the real sender out.
 """
 
-import hashlib
 import json
 import logging
 import time
@@ -27,10 +26,12 @@ from odoo.http import request
 from ..models.common.integration_idempotency_key import STATE_COMPLETED
 from ..models.common.integration_rate_limit import address_scope
 from ..models.inbound.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
+from ..tools import payload_schema
 from ..tools import signatures
 from ..tools import transactions
 from ..tools.api_envelope import RequestRefused
 from ..tools.redaction import mask_headers
+from ..tools.webhook_source import payload_hash
 from .common import REPLAY_HEADER
 from .common import client_address
 from .common import error_response
@@ -153,7 +154,11 @@ class InboundWebhookController(http.Controller):
             raise RequestRefused(
                 400, "malformed_json", f"The body is not JSON: {error}"
             ) from None
-        body_hash = hashlib.sha256(body).hexdigest()
+        event_type = source.event_type(headers, payload)
+        self._check_payload(env, source, event_type, payload)
+        # The hash of the canonical JSON, not of the bytes: it keys deliveries
+        # without a signed id, and tells a reused id from a duplicate.
+        body_hash = payload_hash(payload)
         key = source.idempotency_key(delivery, payload, body_hash)
         # The delivery is claimed, stored and committed by one statement.
         answer = env["integration.inbound.message"]._store_delivery(
@@ -165,7 +170,7 @@ class InboundWebhookController(http.Controller):
                 "ttl_seconds": source.key_ttl_days * 86400,
             },
             {
-                "event_type": source.event_type(headers, payload),
+                "event_type": event_type,
                 "request_id": request_id,
                 "remote_addr": address,
                 "headers": json.dumps(mask_headers(headers)),
@@ -212,6 +217,33 @@ class InboundWebhookController(http.Controller):
             )
         except signatures.SignatureError as error:
             raise RequestRefused(error.http_status, error.code, error.message) from None
+
+    @staticmethod
+    def _check_payload(env, source, event_type, payload):
+        """Refuse (422) a payload that does not match its event type's schema,
+        one detail per problem, or an event type the source refuses because
+        nothing handles it; nothing is stored then.
+
+        Both come from per-worker caches: an event type without a schema costs
+        no query.
+        """
+        validator = env["integration.event.type"]._payload_validators().get(event_type)
+        if validator is not None:
+            details = payload_schema.problems(validator, payload)
+            if details:
+                raise RequestRefused(
+                    422,
+                    "validation_failed",
+                    f"The payload does not match the schema of {event_type}.",
+                    details=details,
+                )
+        if source.refuses(event_type):
+            raise RequestRefused(
+                422,
+                "event_type_not_handled",
+                f"Nothing handles event type {event_type or '(none)'!r} at this "
+                "source.",
+            )
 
     @staticmethod
     def _unverified(env, source, address, rejection):

@@ -56,6 +56,7 @@ import logging
 import math
 import random
 import secrets
+import socket
 import sys
 import threading
 import time
@@ -563,10 +564,12 @@ class ReferenceServer:
         return self
 
     def stop(self):
-        """Stop serving and release the port."""
+        """Stop serving, drop the open connections (kept-alive ones too, as a
+        system going down does) and release the port."""
         if self._httpd is None:
             return
         self._httpd.shutdown()
+        self._httpd.drop_connections()
         self._httpd.server_close()
         self._thread.join()
         self._httpd = self._thread = None
@@ -1233,7 +1236,31 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, app, port):
         self.app = app
+        self._connections = set()
+        self._connections_lock = threading.Lock()
         super().__init__((HOST, port), _Handler)
+
+    def process_request(self, request, client_address):
+        """Serve a connection in its own thread, keeping it until it ends."""
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self):
+        """Cut every open connection: a client's next request on a kept-alive
+        one fails as it would against a stopped system."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the client
 
     def handle_error(self, request, client_address):
         """Stay quiet when a client hangs up, as clients timing out on "slow" do."""

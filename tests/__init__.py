@@ -6,6 +6,7 @@ from . import test_api_access
 from . import test_api_concurrency
 from . import test_api_document_truth
 from . import test_api_idempotency
+from . import test_api_idempotency_header_names
 from . import test_api_openapi
 from . import test_api_reads
 from . import test_api_schemathesis
@@ -19,6 +20,7 @@ from . import test_conflict_merge
 from . import test_endpoint_health
 from . import test_inbound_concurrency
 from . import test_inbound_errors
+from . import test_inbound_payload_guards
 from . import test_inbound_processing
 from . import test_inbound_sources
 from . import test_inbound_unverified_traffic
@@ -47,6 +49,7 @@ from . import test_secrets_stay_secret
 from . import test_signature_scheme_registry
 from . import test_signature_vectors
 from . import test_sync_auth_and_buttons
+from . import test_sync_circuit
 from . import test_sync_conflicts
 from . import test_sync_echo_and_realtime
 from . import test_sync_faults

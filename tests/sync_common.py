@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from odoo.tests import TransactionCase
+from odoo.tests import HttpCase
 
 _ROOT = Path(
     os.environ.get("INTEGRATION_HUB_ROOT") or Path(__file__).resolve().parents[1]
@@ -19,9 +19,14 @@ from reference_server import ReferenceServer  # noqa: E402
 API_KEY = "sync-test-key"
 
 
-class SyncCase(TransactionCase):
+class SyncCase(HttpCase):
     """Starts one reference server per test class; each test resets its data
-    and gets a fresh backend. Jobs run at once (``queue_job__no_delay``)."""
+    and gets a fresh backend. Jobs run at once (``queue_job__no_delay``).
+
+    An ``HttpCase`` for its test mode: the backend's circuit breaker works in
+    a transaction of its own, which in test mode is the test's (a plain
+    ``TransactionCase`` would hand it a real cursor that cannot see the
+    test's uncommitted backend)."""
 
     BOOKINGS = 25
     GUESTS = 10

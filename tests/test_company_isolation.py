@@ -268,7 +268,9 @@ class TestCompanyIsolation(OutboundMixin, HttpCase):
             "integration.event": events.ids,
             "integration.delivery": deliveries.ids,
             "integration.delivery.attempt": deliveries.attempt_ids.ids,
-            "integration.circuit": endpoint.circuit_id.ids,
+            "integration.circuit": (
+                endpoint.circuit_id | side["backend"].circuit_id
+            ).ids,
             "integration.circuit.event": side["circuit_event"].ids,
             "integration.metrics.total": side["metrics_total"].ids,
             "integration.endpoint.health": endpoint.ids,

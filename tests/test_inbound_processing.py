@@ -125,7 +125,7 @@ class TestInboundProcessing(HandlerCase):
     def test_fallback_handler_and_no_handler(self):
         message = self.receive(event_type="ihtest.unknown")
         self.run_job(message)
-        self.assertEqual(message.state, "done")
+        self.assertEqual(message.state, "ignored")
         self.assertIn("No handler", message.result)
         self.handler("*")(lambda env, message: "caught by the fallback")
         message = self.receive(event_type="ihtest.other")

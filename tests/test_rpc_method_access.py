@@ -40,6 +40,8 @@ RULES = {
     ("integration.backend", "action_test_connection"): MANAGER,
     ("integration.backend", "action_full_sync"): MANAGER,
     ("integration.backend", "action_sync_changes"): MANAGER,
+    ("integration.backend", "action_reset_circuit"): MANAGER,
+    ("integration.backend", "create"): MANAGER,
     ("integration.circuit", "action_reset"): MANAGER,
     ("integration.endpoint", "action_activate"): MANAGER,
     ("integration.endpoint", "action_generate_secret"): MANAGER,
@@ -89,6 +91,8 @@ RULES = {
     ("integration.cached.mixin", "create"): NOBODY,
     ("integration.cached.mixin", "write"): NOBODY,
     ("integration.cached.mixin", "unlink"): NOBODY,
+    ("integration.circuit.mixin", "create"): NOBODY,
+    ("integration.circuit.mixin", "action_reset_circuit"): NOBODY,
     ("integration.resource.mixin", "create"): NOBODY,
     ("integration.resource.mixin", "write"): NOBODY,
     ("integration.secret.mixin", "action_generate_secret"): NOBODY,
@@ -278,6 +282,8 @@ class TestRpcMethodAccess(HttpCase):
             }[method]
         if model == "integration.secret.mixin":
             return [[1]]
+        if model == "integration.circuit.mixin":
+            return {"create": [[{"name": "x"}]], "action_reset_circuit": [[1]]}[method]
         special = {
             ("integration.endpoint", "create"): [
                 [{"name": "rpc-new", "url": f"{self.dead_url}/new"}]
@@ -287,6 +293,9 @@ class TestRpcMethodAccess(HttpCase):
                 {"name": "rpc-hook renamed"},
             ],
             ("integration.endpoint", "unlink"): [[self.spare_endpoint.id]],
+            ("integration.backend", "create"): [
+                [{"name": "RPC new backend", "base_url": self.dead_url}]
+            ],
             ("integration.event.type", "create"): [[{"code": "rpc.created"}]],
             ("integration.event.type", "write"): [
                 [self.spare_types[0].id],

@@ -90,7 +90,8 @@ ERROR_CODES = {
     "validation_failed": (
         422,
         "The document is well-formed but its content is invalid; `details` lists "
-        "each faulty field.",
+        "each faulty field. For a webhook: the payload does not match the JSON "
+        "Schema of its event type (`field` is a JSON path such as `$.data.id`).",
         "Fix the listed fields.",
     ),
     "idempotency_key_reused": (
@@ -118,6 +119,11 @@ INBOUND_ERROR_CODES = {
     "ip_not_allowed": (403, "The sender's address is not allow-listed."),
     "malformed_json": (400, "The body is not a JSON document."),
     "request_in_progress": (409, "The same delivery is being stored; retry."),
+    "event_type_not_handled": (
+        422,
+        "The source refuses event types that none of its event actions and no "
+        "handler handles, and nothing handles this one; it was not stored.",
+    ),
     "temporarily_unavailable": (503, "The delivery could not be stored; retry."),
     "unverified_rate_limited": (
         429,
@@ -197,7 +203,8 @@ def docs_html(collections):
         "<code>If-Match</code> on a write to get 412 when someone changed the record "
         "meanwhile.</p>"
         "<h2 id='idempotency'>Idempotency</h2><p>POST, PUT and PATCH honour "
-        "<code>Idempotency-Key</code>: the same key with the same request replays the "
+        "<code>Idempotency-Key</code> (or <code>X-Idempotency-Key</code>, the same): "
+        "the same key with the same request replays the "
         "first successful answer; with another request it is refused (422); while the "
         "first is still running the second gets 409.</p>"
         "<h2 id='errors'>Errors</h2><p>Every error has the body "

@@ -45,6 +45,22 @@ class RemoteAuthError(RemoteError):
     """The remote refused the credentials (401/403)."""
 
 
+class CircuitOpenError(RemoteError):
+    """The caller's circuit breaker is open: nothing was sent, and nothing
+    should be until ``postpone_until`` (``retry_after`` seconds from now)."""
+
+    def __init__(self, message, postpone_until, retry_after):
+        super().__init__(message, transient=True, retry_after=retry_after)
+        self.postpone_until = postpone_until
+
+
+def is_outage(error):
+    """Whether ``error`` says the remote is unwell (timeout, connection error,
+    5xx, 429, unreadable answer), which counts against its circuit breaker; a
+    refusal the remote answered (4xx) does not, nor a call never sent."""
+    return error.transient and not isinstance(error, CircuitOpenError)
+
+
 def session(target):
     """Return this thread's pooled session for the vetted ``target``."""
     sessions = getattr(_local, "sessions", None)

@@ -19,7 +19,8 @@ built-in ones:
 - ``hmac_sha256``: our own simple scheme for receivers without a Standard Webhooks
   library: ``X-Webhook-Signature: sha256=<hex HMAC-SHA256(secret, "{ts}.{body}")>``
   with ``X-Webhook-Timestamp: <unix seconds>``; while a secret is rotated, several
-  signatures are sent comma separated (``sha256=<a>,sha256=<b>``).
+  signatures are sent comma separated (``sha256=<a>,sha256=<b>``). Received
+  signatures may leave out the ``sha256=`` prefix.
 
 Which schemes a database offers is decided by the models, per database
 (``integration.secret.mixin._signature_schemes``, which other addons extend with
@@ -338,11 +339,15 @@ class HmacSha256(SignatureScheme):
         signature = required_header(lowered, "X-Webhook-Signature")
         raw_timestamp = required_header(lowered, "X-Webhook-Timestamp")
         timestamp = _parse_timestamp(raw_timestamp, "X-Webhook-Timestamp")
-        decoded = []
-        for entry in signature.split(","):
-            prefix, _sep, digest = entry.strip().partition("=")
-            decoded.append(decode_hex(digest) if prefix == "sha256" else None)
-        return timestamp, candidates(decoded)
+        # The sha256= prefix is optional: senders that copied a bare hex digest
+        # from their HMAC library are accepted too (another algorithm's prefix
+        # is not hex, so it matches nothing).
+        return timestamp, candidates(
+            [
+                decode_hex(entry.strip().removeprefix("sha256="))
+                for entry in signature.split(",")
+            ]
+        )
 
     def signed_content(self, body, msg_id, timestamp):
         return f"{timestamp}.".encode() + body
@@ -370,12 +375,14 @@ def idempotency_key(
 
     - Standard Webhooks: the signed ``webhook-id`` (``svix-id``);
     - Stripe: the event ``id`` of the signed body;
-    - GitHub, Shopify, ``hmac_sha256`` (delivery id not signed): the body's
-      SHA-256, ``sha256:<hex>``.
+    - GitHub, Shopify, ``hmac_sha256`` (delivery id not signed): the SHA-256
+      of the body, ``sha256:<hex>``.
 
     :param scheme: a :class:`SignatureScheme`, or the code of a built-in one.
     :param delivery: what :func:`verify` returned for the request.
-    :param body_hash: the hex SHA-256 of the raw body.
+    :param body_hash: the hex SHA-256 of the body; the webhook controller
+        passes that of its canonical JSON (sorted keys, compact separators), so
+        the same payload serialised differently gets the same key.
     :param payload: the parsed JSON body (Stripe's event id is read from it).
     """
     return _scheme(scheme).idempotency_key(delivery, body_hash, payload)

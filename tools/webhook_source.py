@@ -12,10 +12,20 @@ import dataclasses
 import ipaddress
 from datetime import datetime
 
+from . import handlers
 from . import signatures
+from .merge import values_hash
 
 # Keys of a JSON body that name the event type, in order of preference.
 EVENT_TYPE_KEYS = ("type", "event_type", "event")
+
+
+def payload_hash(payload):
+    """The hex SHA-256 of the canonical JSON of a parsed body (sorted keys,
+    compact separators, UTF-8): the same payload serialised differently (key
+    order, whitespace, escapes) hashes the same, so a delivery whose signature
+    covers no id is recognised as a duplicate however it was serialised."""
+    return values_hash(payload)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -24,7 +34,9 @@ class WebhookSource:
     plain values, so a request spends no time in the ORM for them.
 
     ``scope`` is the idempotency key scope of the source's deliveries;
-    ``networks`` the parsed allowed networks (empty: any address).
+    ``networks`` the parsed allowed networks (empty: any address);
+    ``handled_patterns`` the event type patterns something handles when the
+    source refuses the others (None: it accepts every event type).
     """
 
     id: int
@@ -38,6 +50,7 @@ class WebhookSource:
     networks: tuple
     rate_limit: int
     key_ttl_days: int
+    handled_patterns: frozenset | None = None
 
     def ip_allowed(self, address):
         """True when ``address`` may post to this source."""
@@ -70,6 +83,14 @@ class WebhookSource:
                 if isinstance(payload.get(key), str) and payload[key]:
                     return payload[key]
         return ""
+
+    def refuses(self, event_type):
+        """True when this source refuses ``event_type``: it refuses unhandled
+        event types and nothing handles this one."""
+        return (
+            self.handled_patterns is not None
+            and handlers.best_pattern(self.handled_patterns, event_type) is None
+        )
 
     def idempotency_key(self, delivery, payload, body_hash):
         """The key deduplicating a delivery, from what its signature covers only

@@ -62,6 +62,10 @@ IDEMPOTENCY = (
     "true`). Same key, other body: 422. While the first request runs: 409. Only "
     "successful answers are kept (24 h)."
 )
+X_IDEMPOTENCY = (
+    "Same meaning as `Idempotency-Key`, for clients that send this name; when "
+    "both are sent they must be equal (else 400)."
+)
 
 
 def _names_pattern(names):
@@ -286,17 +290,22 @@ def collection_router(name, spec, collections, resource_models):
         )
         router.add_api_route(path, reader, methods=["HEAD"], include_in_schema=False)
     path = f"/{name}"
-    idempotency = _header(
-        "Idempotency-Key",
-        {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
-        IDEMPOTENCY,
-    )
+    key_schema = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[!-~]+$",
+    }
+    idempotency = [
+        _header("Idempotency-Key", key_schema, IDEMPOTENCY),
+        _header("X-Idempotency-Key", key_schema, X_IDEMPOTENCY),
+    ]
     if_match = _header("If-Match", ETAG_LIST, IF_MATCH)
     _add_write_route(
         router,
         path,
         "POST",
-        _handler(spec, [idempotency], False),
+        _handler(spec, idempotency, False),
         f"create_{rtype}",
         f"Create a {rtype}",
         {
@@ -332,7 +341,7 @@ def collection_router(name, spec, collections, resource_models):
             router,
             path,
             method,
-            _handler(spec, [idempotency, if_match], True),
+            _handler(spec, [*idempotency, if_match], True),
             f"{verb}_{rtype}",
             f"{kind} a {rtype}",
             {

@@ -73,7 +73,7 @@ class IntegrationApiWrite(models.AbstractModel):
             raise RequestRefused(
                 400, "invalid_json", f"The body is not JSON: {error}"
             ) from error
-        key = req.headers.get("Idempotency-Key")
+        key = self._idempotency_key(req.headers)
         if key is None:
             return self._guarded(self._write_resource, spec, req, record_id, document)
         # Visible ASCII only, as the document's pattern says: no spaces.
@@ -99,6 +99,19 @@ class IntegrationApiWrite(models.AbstractModel):
             self._release_claim(claim_id)
             raise
         return response
+
+    def _idempotency_key(self, headers):
+        """The request's ``Idempotency-Key``, or its ``X-Idempotency-Key`` (the
+        name many clients send, same meaning); both sent must agree."""
+        key = headers.get("Idempotency-Key")
+        alias = headers.get("X-Idempotency-Key")
+        if key is not None and alias is not None and alias != key:
+            raise RequestRefused(
+                400,
+                "bad_request",
+                "Idempotency-Key and X-Idempotency-Key differ; send one of them.",
+            )
+        return alias if key is None else key
 
     def _request_hash(self, req):
         digest = hashlib.sha256(f"{req.method} {req.path}\n".encode())

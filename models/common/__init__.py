@@ -1,5 +1,6 @@
 from . import access
 from . import integration_cached_mixin
+from . import integration_circuit_mixin
 from . import integration_idempotency_key
 from . import integration_rate_limit
 from . import integration_resource_mixin

@@ -26,6 +26,7 @@ from ..common.access import requires_group
 from .delivery import store_delivery
 from .processor import STATE_DONE
 from .processor import STATE_FAILED
+from .processor import STATE_IGNORED
 from .processor import STATE_QUEUED
 from .processor import Processor
 
@@ -82,6 +83,7 @@ class IntegrationInboundMessage(models.Model):
             (STATE_QUEUED, "Queued"),
             (STATE_DONE, "Processed"),
             (STATE_FAILED, "Failed"),
+            (STATE_IGNORED, "Ignored"),
         ],
         required=True,
         readonly=True,

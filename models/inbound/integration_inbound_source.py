@@ -44,7 +44,10 @@ WEBHOOK_FIELDS = (
     "allowed_networks",
     "rate_limit",
     "key_ttl_days",
+    "unhandled_events",
 )
+UNHANDLED_IGNORE = "ignore"
+UNHANDLED_REFUSE = "refuse"
 # A processing job starts this many seconds after it is queued, so that a burst
 # of deliveries is processed by one job (each job run is an HTTP request to an
 # Odoo worker, competing with the deliveries themselves) rather than by one
@@ -134,6 +137,18 @@ class IntegrationInboundSource(models.Model):
         required=True,
         help="Processed and failed messages older than this are deleted; 0 keeps them.",
     )
+    unhandled_events = fields.Selection(
+        [
+            (UNHANDLED_IGNORE, "Accept and mark ignored"),
+            (UNHANDLED_REFUSE, "Refuse (422)"),
+        ],
+        string="Unhandled Event Types",
+        default=UNHANDLED_IGNORE,
+        help="A delivery of an event type that no event action of this source and "
+        "no handler of the database handles: accepted and marked Ignored (never "
+        "Processed), or refused with 422 event_type_not_handled and not stored. "
+        "Empty: accepted and ignored.",
+    )
     action_ids = fields.One2many(
         "integration.inbound.action",
         "source_id",
@@ -210,7 +225,21 @@ class IntegrationInboundSource(models.Model):
             networks=netguard.parse_networks(source.allowed_networks),
             rate_limit=source.rate_limit,
             key_ttl_days=source.key_ttl_days,
+            handled_patterns=source._handled_patterns(),
         )
+
+    def _handled_patterns(self):
+        """The event type patterns something handles at this source (its event
+        actions and the database's handlers), when it refuses the others; None
+        when it accepts every event type.
+
+        Kept in the source's per-worker snapshot: event actions are edited
+        through their source, whose write clears it."""
+        self.ensure_one()
+        if self.unhandled_events != UNHANDLED_REFUSE:
+            return None
+        handlers_ = self.env["integration.inbound.message"]._inbound_handlers()
+        return frozenset({*self.sudo().action_ids.mapped("event_type"), *handlers_})
 
     @api.model
     def _sources_of_companies(self, operator, value):

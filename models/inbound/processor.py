@@ -31,6 +31,9 @@ _logger = logging.getLogger(__name__)
 STATE_QUEUED = "queued"
 STATE_DONE = "done"
 STATE_FAILED = "failed"
+# Nothing handles its event type (no event action of its source, no handler of
+# the database): accepted, never processed.
+STATE_IGNORED = "ignored"
 
 INBOUND_CHANNEL = "root.integration.inbound"
 # A failed message is retried after the first step of its job function's retry
@@ -141,27 +144,30 @@ class Processor:
         try:
             with self.env.cr.savepoint():
                 succeeded = [
-                    (message.id, self._dispatch(message)) for message in messages
+                    (message.id, *self._dispatch(message)) for message in messages
                 ]
         except Exception:
             succeeded = []
             for message in messages:
                 try:
                     with self.env.cr.savepoint():
-                        succeeded.append((message.id, self._dispatch(message)))
+                        succeeded.append((message.id, *self._dispatch(message)))
                 except Exception as error:
                     self._retry_later(message, error)
         if succeeded:
-            ids, results = zip(*succeeded, strict=True)
-            # One statement marks the batch processed, where the ORM would
-            # update each message on its own.
+            ids, states, results = zip(*succeeded, strict=True)
+            # One statement marks the batch processed (or ignored), where the
+            # ORM would update each message on its own.
             self.env.cr.execute(
                 """
                 UPDATE integration_inbound_message AS message
-                   SET state = %s, result = done.result, error = NULL,
+                   SET state = done.state, result = done.result, error = NULL,
                        attempt_count = message.attempt_count + 1,
-                       processed_at = %s, job_id = COALESCE(%s, message.job_id)
-                  FROM unnest(%s::int[], %s::text[]) AS done(id, result)
+                       processed_at = CASE WHEN done.state = %s
+                                           THEN %s::timestamp END,
+                       job_id = COALESCE(%s, message.job_id)
+                  FROM unnest(%s::int[], %s::varchar[], %s::text[])
+                       AS done(id, state, result)
                  WHERE message.id = done.id
                 """,
                 (
@@ -169,6 +175,7 @@ class Processor:
                     fields.Datetime.now(),
                     job_id or None,
                     list(ids),
+                    list(states),
                     list(results),
                 ),
             )
@@ -191,17 +198,17 @@ class Processor:
                 if not self._lock(message):
                     return _("Already processed")
                 message.invalidate_recordset()
-                result = self._dispatch(message)
+                state, result = self._dispatch(message)
         except Exception as error:
             self._record_failure(message, error)
             raise RetryableJobError(error_text(error)) from error
         message.write(
             {
-                "state": STATE_DONE,
+                "state": state,
                 "result": result,
                 "error": False,
                 "attempt_count": message.attempt_count + 1,
-                "processed_at": fields.Datetime.now(),
+                "processed_at": state == STATE_DONE and fields.Datetime.now(),
             }
         )
         return result
@@ -242,33 +249,34 @@ class Processor:
             None,
             None,
             _(
-                "No handler for event type %(type)s; nothing to do.",
+                "No handler for event type %(type)s; ignored.",
                 type=event_type or "?",
             ),
         )
 
     def _dispatch(self, message):
         """Run the mapped server action or the declared handler on ``message``;
-        return the result as text."""
+        return its new state (processed, or ignored when nothing handles its
+        event type) and the result as text."""
         action, handler, text = self._target(message.event_type or "")
         if action:
             returned = action.with_context(
                 active_model=message._name, active_id=message.id, active_ids=message.ids
             ).run()
-            return _(
+            return STATE_DONE, _(
                 "Server action %(name)s ran%(returned)s.",
                 name=action.name,
                 returned=f": {returned}" if returned else "",
             )
         if not handler:
-            return text
+            return STATE_IGNORED, text
         if isinstance(handler, str):
             returned = getattr(message, handler)()
         else:
             returned = handler(self.env, message)
         if returned is None or isinstance(returned, str):
-            return returned or text
-        return json.dumps(returned, default=str)
+            return STATE_DONE, returned or text
+        return STATE_DONE, json.dumps(returned, default=str)
 
     # -- failures ------------------------------------------------------------------
 

@@ -147,7 +147,8 @@ class IntegrationMetrics(models.AbstractModel):
                            count(*) FILTER (WHERE kind = %(opened)s) AS opens,
                            count(*) FILTER (WHERE kind = %(closed)s) AS closes
                       FROM integration_circuit_event
-                     WHERE occurred_at > %(since)s %(endpoint_filter)s
+                     WHERE occurred_at > %(since)s AND endpoint_id IS NOT NULL
+                           %(endpoint_filter)s
                   GROUP BY GROUPING SETS ((endpoint_id), ())
                 )
                 SELECT COALESCE(a.key, c.key),
@@ -225,6 +226,7 @@ class IntegrationMetrics(models.AbstractModel):
             """
             SELECT endpoint_id, kind, count(*)
               FROM integration_circuit_event
+             WHERE endpoint_id IS NOT NULL  -- backends' circuits are sync's
           GROUP BY endpoint_id, kind
             """
         )

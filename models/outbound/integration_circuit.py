@@ -3,6 +3,7 @@
 from contextlib import contextmanager
 
 from odoo import _
+from odoo import api
 from odoo import fields
 from odoo import models
 
@@ -17,17 +18,16 @@ CIRCUIT_STATES = [
     (circuit_logic.HALF_OPEN, "Half-open"),
 ]
 
-# Extra seconds a half-open trial may take beyond the endpoint's timeout before it
-# is presumed lost (its worker died) and a new round of trials is admitted.
-TRIAL_GRACE_SECONDS = 30
-
 
 class IntegrationCircuit(models.Model):
-    """The circuit breaker of one endpoint, shared by every worker and node.
+    """The circuit breaker of one webhook endpoint or one sync backend (its
+    owner, an ``integration.circuit.mixin``), shared by every worker and node.
 
     The state lives in this row and only changes under ``SELECT ... FOR UPDATE`` on
-    it, applying the pure transitions of ``tools.circuit``; the delivery job runs
-    them in a short transaction of its own (``_in_own_transaction``).
+    it, applying the pure transitions of ``tools.circuit``; the delivery job and
+    the backend's remote calls run them in a short transaction of their own
+    (``_in_own_transaction``). The owner's settings (threshold, open time,
+    half-open trials) apply.
     """
 
     _name = "integration.circuit"
@@ -35,7 +35,10 @@ class IntegrationCircuit(models.Model):
     _rec_name = "endpoint_id"
 
     endpoint_id = fields.Many2one(
-        "integration.endpoint", required=True, ondelete="cascade", readonly=True
+        "integration.endpoint", ondelete="cascade", readonly=True
+    )
+    backend_id = fields.Many2one(
+        "integration.backend", ondelete="cascade", readonly=True
     )
     state = fields.Selection(
         CIRCUIT_STATES, required=True, default=circuit_logic.CLOSED, readonly=True
@@ -55,7 +58,23 @@ class IntegrationCircuit(models.Model):
 
     _sql_constraints = [
         ("endpoint_unique", "unique(endpoint_id)", "An endpoint has one circuit."),
+        ("backend_unique", "unique(backend_id)", "A backend has one circuit."),
+        (
+            "one_owner",
+            "CHECK(num_nonnulls(endpoint_id, backend_id) = 1)",
+            "A circuit belongs to one endpoint or one backend.",
+        ),
     ]
+
+    @api.depends("endpoint_id", "backend_id")
+    def _compute_display_name(self):
+        for circuit in self:
+            circuit.display_name = circuit._owner().display_name
+
+    def _owner(self):
+        """The endpoint or backend whose calls this circuit guards."""
+        self.ensure_one()
+        return self.endpoint_id or self.backend_id
 
     @contextmanager
     def _in_own_transaction(self):
@@ -126,15 +145,15 @@ class IntegrationCircuit(models.Model):
         :returns: ``(admitted, postpone_until)``: how many of the requests may go
             out, and until when the others are postponed (None when all may go).
         """
-        endpoint = self.endpoint_id
+        owner = self._owner()
         before = state = self._lock_state()
         admitted, postpone_until = 0, None
         for _request in range(count):
             admission = circuit_logic.on_request(
                 state,
                 now,
-                endpoint.circuit_half_open_trials,
-                trial_timeout=endpoint.timeout + TRIAL_GRACE_SECONDS,
+                owner.circuit_half_open_trials,
+                trial_timeout=owner._circuit_trial_timeout(),
             )
             state = admission.state
             if not admission.allowed:
@@ -152,7 +171,7 @@ class IntegrationCircuit(models.Model):
             usefully.
         :param reason: why the failures failed, kept on an "opened" event.
         """
-        endpoint = self.endpoint_id
+        owner = self._owner()
         before = state = self._lock_state()
         for success in successes:
             if success:
@@ -161,8 +180,8 @@ class IntegrationCircuit(models.Model):
                 transition = circuit_logic.on_failure(
                     state,
                     now,
-                    endpoint.circuit_failure_threshold,
-                    endpoint.circuit_open_seconds,
+                    owner.circuit_failure_threshold,
+                    owner.circuit_open_seconds,
                 )
             if transition.event:
                 self._record_event(transition.event, now, reason, state, transition)
@@ -176,6 +195,7 @@ class IntegrationCircuit(models.Model):
             {
                 "circuit_id": self.id,
                 "endpoint_id": self.endpoint_id.id,
+                "backend_id": self.backend_id.id,
                 "kind": kind,
                 "occurred_at": now,
                 "reason": reason if kind == circuit_logic.EVENT_OPENED else "",
@@ -183,7 +203,7 @@ class IntegrationCircuit(models.Model):
             }
         )
         if kind == circuit_logic.EVENT_OPENED:
-            self.endpoint_id._notify_circuit_opened(
+            self._owner()._notify_circuit_opened(
                 failures, transition.state.reopen_at, reason
             )
 
@@ -203,11 +223,8 @@ class IntegrationCircuit(models.Model):
                         circuit_logic.CircuitState(), circuit_logic.EVENT_CLOSED
                     ),
                 )
-                circuit.endpoint_id.message_post(
-                    body=_("Circuit reset by %s.", self.env.user.name)
-                )
-                self.env["integration.delivery"]._pull_forward_postponed(
-                    circuit.endpoint_id, before.reopen_at, now
-                )
+                owner = circuit._owner()
+                owner.message_post(body=_("Circuit reset by %s.", self.env.user.name))
+                owner._on_circuit_reset(before.reopen_at, now)
             circuit._store_state(before, circuit_logic.CircuitState(), now)
         return True

@@ -12,7 +12,8 @@ CIRCUIT_EVENT_KINDS = [
 
 
 class IntegrationCircuitEvent(models.Model):
-    """One opening or closing of an endpoint's circuit, for operators and metrics."""
+    """One opening or closing of an endpoint's or a backend's circuit, for
+    operators and metrics."""
 
     _name = "integration.circuit.event"
     _description = "Integration Circuit Event"
@@ -22,11 +23,10 @@ class IntegrationCircuitEvent(models.Model):
         "integration.circuit", required=True, ondelete="cascade", readonly=True
     )
     endpoint_id = fields.Many2one(
-        "integration.endpoint",
-        required=True,
-        ondelete="cascade",
-        index=True,
-        readonly=True,
+        "integration.endpoint", ondelete="cascade", index=True, readonly=True
+    )
+    backend_id = fields.Many2one(
+        "integration.backend", ondelete="cascade", index=True, readonly=True
     )
     kind = fields.Selection(CIRCUIT_EVENT_KINDS, required=True, readonly=True)
     occurred_at = fields.Datetime(required=True, index=True, readonly=True)

@@ -44,7 +44,13 @@ class IntegrationEndpoint(models.Model):
 
     _name = "integration.endpoint"
     _description = "Integration Webhook Endpoint"
-    _inherit = ["mail.thread", "mail.activity.mixin", "integration.secret.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "integration.secret.mixin",
+        "integration.circuit.mixin",
+    ]
+    _circuit_owner_field = "endpoint_id"
     _order = "name, id"
 
     name = fields.Char(required=True, tracking=True)
@@ -118,17 +124,6 @@ class IntegrationEndpoint(models.Model):
         tracking=True,
         help="Gets an activity when the circuit opens.",
     )
-    circuit_failure_threshold = fields.Integer(
-        default=5, required=True, help="Consecutive failed attempts that open it."
-    )
-    circuit_open_seconds = fields.Integer(
-        default=60, required=True, help="How long it stays open before trials."
-    )
-    circuit_half_open_trials = fields.Integer(
-        default=3, required=True, help="Trial requests in flight while half-open."
-    )
-    circuit_id = fields.Many2one("integration.circuit", readonly=True, copy=False)
-    circuit_state = fields.Selection(related="circuit_id.state", string="Circuit state")
     delivery_ids = fields.One2many("integration.delivery", "endpoint_id")
     delivery_count = fields.Integer(compute="_compute_health")
     pending_count = fields.Integer(compute="_compute_health")
@@ -223,13 +218,7 @@ class IntegrationEndpoint(models.Model):
                     )
                 )
 
-    @api.constrains(
-        "timeout",
-        "max_concurrency",
-        "circuit_failure_threshold",
-        "circuit_open_seconds",
-        "circuit_half_open_trials",
-    )
+    @api.constrains("timeout", "max_concurrency")
     def _check_numbers(self):
         for endpoint in self:
             if not 1 <= endpoint.timeout <= MAX_TIMEOUT:
@@ -241,17 +230,6 @@ class IntegrationEndpoint(models.Model):
                     _(
                         "The maximum of concurrent requests must be between 1 and %s.",
                         MAX_CONCURRENCY,
-                    )
-                )
-            if (
-                endpoint.circuit_failure_threshold <= 0
-                or endpoint.circuit_open_seconds <= 0
-                or endpoint.circuit_half_open_trials <= 0
-            ):
-                raise ValidationError(
-                    _(
-                        "The circuit breaker's failure threshold, open time and "
-                        "half-open trials must all be greater than 0."
                     )
                 )
 
@@ -268,12 +246,6 @@ class IntegrationEndpoint(models.Model):
         endpoints = super().create(vals_list)
         # Cleared after the access check of create: a refused call clears nothing.
         self.env.registry.clear_cache()  # _subscribed_ids
-        for endpoint in endpoints:
-            endpoint.circuit_id = (
-                self.env["integration.circuit"]
-                .sudo()
-                .create({"endpoint_id": endpoint.id})
-            )
         return endpoints
 
     def write(self, vals):
@@ -409,12 +381,6 @@ class IntegrationEndpoint(models.Model):
                 ("state", "in", (DELIVERY_FAILED, DELIVERY_DEAD)),
             ]
         ).action_retry()
-        return True
-
-    @requires_group(MANAGER)
-    def action_reset_circuit(self):
-        """Close the circuit breaker by hand."""
-        self.circuit_id.action_reset()
         return True
 
     @requires_group(MANAGER)

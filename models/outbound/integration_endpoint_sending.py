@@ -55,6 +55,10 @@ class IntegrationEndpointSending(models.Model):
                 user_id=self.user_id.id,
             )
 
+    def _on_circuit_reset(self, reopen_at, now):
+        """Deliveries postponed by the circuit (until ``reopen_at``) go now."""
+        self.env["integration.delivery"]._pull_forward_postponed(self, reopen_at, now)
+
     def _disable_gone(self, status_code):
         """The receiver answered 410 Gone: stop sending, keep what is pending."""
         for endpoint in self.filtered(lambda e: e.state == ENDPOINT_ACTIVE):

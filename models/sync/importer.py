@@ -11,8 +11,10 @@ one batch, and hands records already bound to the binder
 
 A bad record fails alone: when the batch fails, each record is created again in
 its own savepoint, and what one record raises is recorded on its binding while the
-rest of its page goes on. Not a model: a plain class the run's page jobs, the
-resync and the real-time handler instantiate.
+rest of its page goes on. An open circuit is no record's fault: it stops the page
+(``remote_client.CircuitOpenError`` goes up to the job, which waits). Not a
+model: a plain class the run's page jobs, the resync and the real-time handler
+instantiate.
 """
 
 import logging
@@ -128,6 +130,8 @@ class Importer:
                         binding._sync_update(
                             record, values, stamp, self.run, self.counts
                         )
+                except remote_client.CircuitOpenError:
+                    raise
                 except SYNC_RECORD_ERRORS as error:
                     self._record_error(resource.model, external_id, str(error))
             else:
@@ -143,6 +147,8 @@ class Importer:
         try:
             document = self.backend._remote("GET", path, include_params(resource))
             data = document["data"]
+        except remote_client.CircuitOpenError:
+            raise
         except (remote_client.RemoteError, KeyError, TypeError) as error:
             self._record_error(binding.model, binding.external_id, str(error))
             return
@@ -196,6 +202,8 @@ class Importer:
             try:
                 path = f"{target.collection}/{external_id}"
                 document = self.backend._remote("GET", path)["data"]
+            except remote_client.CircuitOpenError:
+                raise
             except remote_client.RemoteError as error:
                 raise SyncRecordError(
                     _(
@@ -244,6 +252,8 @@ class Importer:
                 self._create_batch(Model, to_create)
             self.counts["created_count"] += len(to_create)
             return
+        except remote_client.CircuitOpenError:
+            raise
         except SYNC_RECORD_ERRORS:
             _logger.debug("batch create failed, retrying one by one", exc_info=True)
         for item in to_create:
@@ -251,6 +261,8 @@ class Importer:
                 with self.env.cr.savepoint():
                     self._create_batch(Model, [item])
                 self.counts["created_count"] += 1
+            except remote_client.CircuitOpenError:
+                raise
             except SYNC_RECORD_ERRORS as error:
                 self._record_error(model_name, item[0], str(error))
 

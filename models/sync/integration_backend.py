@@ -8,6 +8,9 @@ and how conflicts are settled, sends each request through the remote client
 (tools/remote_client.py) under its rate limit, and carries the operators'
 buttons. Runs are planned by ``integration.sync.run``, pages imported by the
 importer (importer.py), bound records reconciled by ``integration.binding``.
+
+Every request also goes through the backend's circuit breaker
+(integration_backend_circuit.py).
 """
 
 import base64
@@ -66,7 +69,8 @@ class IntegrationBackend(models.Model):
 
     _name = "integration.backend"
     _description = "Sync Backend"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "integration.circuit.mixin"]
+    _circuit_owner_field = "backend_id"
     _order = "name"
     # Its inbound source is one of its company's.
     _check_company_auto = True
@@ -310,9 +314,10 @@ class IntegrationBackend(models.Model):
         # Vetted (and resolved) again at each request: the guard's rules or the
         # host's addresses may have changed since the URL was saved.
         guard = self.env["integration.outbound.guard"]._vet_url
+        before = self._circuit_admit()
         try:
             try:
-                return remote_client.request(
+                answer = remote_client.request(
                     method,
                     url,
                     self._auth_headers(),
@@ -325,11 +330,13 @@ class IntegrationBackend(models.Model):
                 if self.auth_type != AUTH_OAUTH2:
                     raise
                 headers = self._auth_headers(force_token=True)
-                return remote_client.request(
+                answer = remote_client.request(
                     method, url, headers, self.timeout, params, document, guard=guard
                 )
         except remote_client.RemoteError as error:
-            raise self._redact_error(error) from None
+            raise self._circuit_record(before, self._redact_error(error)) from None
+        self._circuit_record(before)
+        return answer
 
     @requires_group(MANAGER)
     def action_test_connection(self):

@@ -28,12 +28,14 @@ from odoo.exceptions import ValidationError
 
 from ...tools import mapping
 from ...tools import merge
+from ...tools import remote_client
 from ..common.access import USER
 from ..common.access import requires_group
 from .exporter import Exporter
 from .importer import SYNC_CONTEXT_KEY
 from .importer import Importer
 from .importer import declared_resources
+from .postponement import postpone_job
 
 STATE_SYNCED = "synced"
 STATE_CONFLICT = "conflict"
@@ -167,8 +169,12 @@ class IntegrationBinding(models.Model):
         """
         for backend, bindings in self.exists().grouped("backend_id").items():
             importer = Importer(backend)
-            for binding in bindings.filtered(lambda b: b.state == STATE_SYNCED):
-                importer.refresh(binding)
+            try:
+                for binding in bindings.filtered(lambda b: b.state == STATE_SYNCED):
+                    importer.refresh(binding)
+            except remote_client.CircuitOpenError as error:
+                postpone_job(self.env, error)
+                raise
         return True
 
     @api.model

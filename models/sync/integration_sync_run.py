@@ -28,6 +28,8 @@ from ..common.access import requires_group
 from .importer import Importer
 from .importer import declared_resources
 from .importer import include_params
+from .postponement import postpone_job
+from .postponement import running_job
 
 KIND_FULL = "full"
 KIND_DELTA = "delta"
@@ -197,12 +199,11 @@ class IntegrationSyncRun(models.Model):
 
     def _transient_failure(self, error, what):
         """Retry the current job later for a transient remote error, or record
-        the failure on the run when it is the job's last attempt (or no job)."""
-        job = (
-            self.env["queue.job"]
-            .sudo()
-            .search([("uuid", "=", self.env.context.get("job_uuid"))], limit=1)
-        )
+        the failure on the run when it is the job's last attempt (or no job).
+        An open circuit postpones the job without using up a retry."""
+        if isinstance(error, remote_client.CircuitOpenError):
+            postpone_job(self.env, error)
+        job = running_job(self.env)
         if error.transient and job and job.retry + 1 < job.max_retries:
             raise RetryableJobError(str(error), seconds=error.retry_after)
         self._add_counts({"pages_failed": 1}, page_error=f"{what}: {error}")
@@ -299,9 +300,14 @@ class IntegrationSyncRun(models.Model):
             error = remote_client.RemoteError(_("the answer has no data member"))
             return self._transient_failure(error, what)
         importer = Importer(backend, self)
-        max_stamp = importer.import_resources(
-            resource, data, document.get("included") or []
-        )
+        try:
+            max_stamp = importer.import_resources(
+                resource, data, document.get("included") or []
+            )
+        except remote_client.CircuitOpenError as error:
+            # A related record's call met the open circuit: the whole page
+            # waits (its transaction is rolled back by queue_job).
+            return self._transient_failure(error, what)
         importer.counts["pages_done"] = 1
         self._add_counts(importer.counts, max_stamp=max_stamp)
         return _("%s records", len(data))
@@ -331,8 +337,11 @@ class IntegrationSyncRun(models.Model):
     def _resync_job(self, bindings):
         """Read each binding's remote record and upsert it, then close the run."""
         importer = Importer(self.backend_id, self)
-        for binding in bindings.exists():
-            importer.refresh(binding)
+        try:
+            for binding in bindings.exists():
+                importer.refresh(binding)
+        except remote_client.CircuitOpenError as error:
+            return self._transient_failure(error, _("Resync"))
         importer.counts["pages_done"] = 1
         self._add_counts(importer.counts)
         return self._sync_finish()
