@@ -27,6 +27,7 @@ from ..models.common.integration_idempotency_key import STATE_COMPLETED
 from ..models.common.integration_rate_limit import address_scope
 from ..models.inbound.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
 from ..tools import payload_schema
+from ..tools import signature_scheme
 from ..tools import signatures
 from ..tools import transactions
 from ..tools.api_envelope import RequestRefused
@@ -190,7 +191,7 @@ class InboundWebhookController(http.Controller):
 
     @staticmethod
     def _verify(source, address, headers, body):
-        """The :class:`~..tools.signatures.VerifiedDelivery` of a request from
+        """The :class:`~..tools.signature_scheme.VerifiedDelivery` of a request from
         ``address`` that may post to ``source`` (``body`` None: over the size
         limit); else the rejection.
 
@@ -215,7 +216,7 @@ class InboundWebhookController(http.Controller):
                 int(time.time()),
                 source.tolerance,
             )
-        except signatures.SignatureError as error:
+        except signature_scheme.SignatureError as error:
             raise RequestRefused(error.http_status, error.code, error.message) from None
 
     @staticmethod

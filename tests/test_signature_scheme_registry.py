@@ -12,13 +12,14 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
+from ..tools import signature_scheme
 from ..tools import signatures
 from .test_inbound_webhooks import InboundCase
 
 ACME_SECRET = "acme shared secret"
 
 
-class AcmeScheme(signatures.SignatureScheme):
+class AcmeScheme(signature_scheme.SignatureScheme):
     """A made-up provider: ``X-Acme-Signature: <hex HMAC-SHA256(secret,
     "{delivery}:{body}")>``, the delivery id in ``X-Acme-Delivery`` (signed),
     the event type in ``X-Acme-Event``."""
@@ -30,9 +31,11 @@ class AcmeScheme(signatures.SignatureScheme):
 
     def parse(self, lowered):
         # Required, like the headers of the built-in schemes.
-        signatures.required_header(lowered, "X-Acme-Delivery")
-        signature = signatures.required_header(lowered, "X-Acme-Signature")
-        return None, signatures.candidates([signatures.decode_hex(signature)])
+        signature_scheme.required_header(lowered, "X-Acme-Delivery")
+        signature = signature_scheme.required_header(lowered, "X-Acme-Signature")
+        return None, signature_scheme.candidates(
+            [signature_scheme.decode_hex(signature)]
+        )
 
     def signed_content(self, body, msg_id, timestamp):
         return f"{msg_id}:".encode() + body

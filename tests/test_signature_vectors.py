@@ -21,15 +21,15 @@ from standardwebhooks import WebhookVerificationError
 from odoo.tests.common import BaseCase
 
 from ..tools import signatures
+from ..tools.signature_scheme import InvalidSignatureError
+from ..tools.signature_scheme import MissingHeaderError
+from ..tools.signature_scheme import TimestampOutOfToleranceError
+from ..tools.signature_scheme import VerifiedDelivery
 from ..tools.signatures import GITHUB
 from ..tools.signatures import HMAC_SHA256
 from ..tools.signatures import SHOPIFY
 from ..tools.signatures import STANDARD_WEBHOOKS
 from ..tools.signatures import STRIPE
-from ..tools.signatures import InvalidSignatureError
-from ..tools.signatures import MissingHeaderError
-from ..tools.signatures import TimestampOutOfToleranceError
-from ..tools.signatures import VerifiedDelivery
 
 # Test vector of the Standard Webhooks specification and its reference libraries.
 SW_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -13,6 +13,7 @@ import ipaddress
 from datetime import datetime
 
 from . import handlers
+from . import signature_scheme
 from . import signatures
 from .merge import values_hash
 
@@ -41,7 +42,7 @@ class WebhookSource:
 
     id: int
     scope: str
-    scheme: signatures.SignatureScheme
+    scheme: signature_scheme.SignatureScheme
     secret: str
     previous_secret: str | None
     previous_secret_expires_at: datetime | None
@@ -97,6 +98,6 @@ class WebhookSource:
         (see :func:`.signatures.idempotency_key`): an unsigned header such as
         ``Idempotency-Key`` or ``X-GitHub-Delivery`` never feeds it.
 
-        ``delivery``: the :class:`~.signatures.VerifiedDelivery` of the
+        ``delivery``: the :class:`~.signature_scheme.VerifiedDelivery` of the
         request."""
         return self.scheme.idempotency_key(delivery, body_hash, payload)

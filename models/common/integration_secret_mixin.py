@@ -24,9 +24,10 @@ class IntegrationSecretMixin(models.AbstractModel):
     previous one still valid until ``previous_secret_expires_at``.
 
     :meth:`_signature_schemes` is where the schemes of a database are
-    registered: an addon adds one with a :class:`~..tools.signatures.SignatureScheme`
-    subclass and an override of this method calling ``super()``; the selection
-    lists of both models come from it.
+    registered: an addon adds one with a
+    :class:`~..tools.signature_scheme.SignatureScheme` subclass and an override
+    of this method calling ``super()``; the selection lists of both models come
+    from it.
     """
 
     _name = "integration.secret.mixin"
@@ -61,7 +62,7 @@ class IntegrationSecretMixin(models.AbstractModel):
 
     @api.model
     def _signature_scheme(self, code):
-        """The :class:`~..tools.signatures.SignatureScheme` of ``code``
+        """The :class:`~..tools.signature_scheme.SignatureScheme` of ``code``
         (``ValueError`` when this database has none)."""
         scheme = self._signature_schemes().get(code)
         if scheme is None:

@@ -20,6 +20,7 @@ from odoo.exceptions import ValidationError
 
 from ...tools import handlers
 from ...tools import netguard
+from ...tools import signature_scheme
 from ...tools import signatures
 from ...tools.webhook_source import WebhookSource
 from ..common import queue_jobs
@@ -102,7 +103,7 @@ class IntegrationInboundSource(models.Model):
     )
     tolerance = fields.Integer(
         string="Timestamp Tolerance (s)",
-        default=signatures.DEFAULT_TOLERANCE,
+        default=signature_scheme.DEFAULT_TOLERANCE,
         required=True,
         help="Signed timestamps further than this from now, in the past or the "
         "future, are refused.",
