@@ -53,6 +53,9 @@
         "views/integration_api_log_views.xml",
         "data/metrics_cron_data.xml",
         "views/integration_endpoint_health_views.xml",
+        "views/integration_dashboard_views.xml",
+        "views/integration_idempotency_key_views.xml",
+        "data/integration_dashboard_figure_data.xml",
         "views/menus.xml",
     ],
     "demo": [
