@@ -58,6 +58,9 @@
         "data/integration_dashboard_figure_data.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["integration_hub/static/tests/tours/**/*"],
+    },
     "demo": [
         "demo/integration_inbound_source_demo.xml",
         # Before the backend: it sets the loopback allow-list the demo URLs need.

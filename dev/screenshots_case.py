@@ -1,0 +1,166 @@
+"""The pictures of the app page (static/description/*.png), taken in headless
+Chromium by ``make screenshots`` (dev/hub.py runs this file with pytest-odoo).
+
+A day of traffic is added to the demo data, inside the test transaction (nothing
+stays): deliveries to a receiver that answers and to one that is down, a sync
+with the reference system and its conflicts, a failed inbound message. Then
+each screen is opened as an Integration Manager and saved as a PNG.
+"""
+
+import base64
+import contextlib
+import json
+import os
+import socket
+from pathlib import Path
+from unittest.mock import patch
+
+from odoo.addons.integration_hub.tests.outbound_common import OutboundMixin
+from odoo.addons.integration_hub.tests.outbound_common import Receiver
+from odoo.addons.integration_hub.tests.sync_common import API_KEY
+from odoo.addons.integration_hub.tests.sync_common import ReferenceServer
+from odoo.addons.integration_hub.tests.tour_common import BrowserCase
+from odoo.tests.common import ChromeBrowser
+
+ROOT = Path(os.environ.get("INTEGRATION_HUB_ROOT") or Path(__file__).parents[1])
+PICTURES = ROOT / "static" / "description"
+# Seconds a screen may take to show what the picture needs.
+SCREEN_TIMEOUT = 30
+WAIT_FOR_SCREEN = f"""
+(async () => {{
+    const until = Date.now() + {SCREEN_TIMEOUT * 1000};
+    while (!document.querySelector(%(selector)s)) {{
+        if (Date.now() > until) {{
+            console.error("The screen never showed " + %(selector)s);
+            return;
+        }}
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }}
+    // Fonts and charts settle after their data.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    console.log("screen ready");
+}})();
+"""
+
+
+def _closed_port():
+    """A local port nothing listens on: a receiver that is down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class TestScreenshots(OutboundMixin, BrowserCase):
+    browser_size = "1280x800"
+
+    def setUp(self):
+        super().setUp()
+        self._allow_loopback()
+        self.receiver = Receiver()
+        self.receiver.__enter__()
+        self.addCleanup(self.receiver.__exit__)
+        self.remote = ReferenceServer(bookings=12, guests=6, api_key=API_KEY).start()
+        self.addCleanup(self.remote.stop)
+        self._traffic()
+
+    def _traffic(self):
+        booking_types = [self._event_type(code) for code in ("booking.created",)]
+        self.channel = self._new_endpoint(
+            self.receiver.url, name="Channel manager", event_type_ids=[]
+        )
+        self.down = self._new_endpoint(
+            f"http://127.0.0.1:{_closed_port()}/hooks",
+            name="Revenue management",
+            retry_schedule="0",
+        )
+        (self.channel | self.down).write(
+            {"event_type_ids": [(4, t.id) for t in booking_types]}
+        )
+        for number in range(24):
+            code = "booking.created" if number % 3 else "outbound.test"
+            self.env["integration.event"].emit(code, {"booking": number})
+        self.run_jobs()
+        backend = self.env["integration.backend"].create(
+            {
+                "name": "Property management system",
+                "base_url": self.remote.url,
+                "auth_type": "api_key",
+                "api_key": API_KEY,
+                "conflict_strategy": "manual",
+            }
+        )
+        backend.with_context(queue_job__no_delay=True).action_full_sync()
+        bookings = self.env["integration.binding"].search(
+            [("backend_id", "=", backend.id), ("model", "=", "integration.booking")],
+            limit=2,
+        )
+        for binding in bookings:
+            binding._record().write({"room": "101"})
+            self.remote.touch("booking", [binding.external_id], {"room": "205"})
+        backend.with_context(queue_job__no_delay=True).action_sync_changes()
+        self.booking = bookings[:1]._record()
+
+    def _save(self, url, ready_selector, name):
+        """Open ``url`` as the manager, wait for ``ready_selector``, save the
+        page as static/description/<name>.png."""
+        shots = []
+        stop = ChromeBrowser.stop
+
+        def capture_then_stop(browser):
+            # browser_js stops the browser as soon as the screen is ready: the
+            # picture is taken then, and kept only if the screen did get ready.
+            with contextlib.suppress(Exception):
+                shot = browser._websocket_request(
+                    "Page.captureScreenshot", params={"format": "png"}, timeout=30
+                )
+                shots.append(base64.b64decode(shot["data"]))
+            stop(browser)
+
+        with patch.object(ChromeBrowser, "stop", capture_then_stop):
+            self.browser_js(
+                url,
+                WAIT_FOR_SCREEN % {"selector": json.dumps(ready_selector)},
+                "odoo.isReady === true",
+                login=self.manager.login,
+                timeout=SCREEN_TIMEOUT + 30,
+                success_signal="screen ready",
+            )
+        self.assertTrue(shots, f"no picture of {name}")
+        PICTURES.joinpath(f"{name}.png").write_bytes(shots[0])
+
+    def test_pictures(self):
+        screens = [
+            (
+                "/odoo/action-integration_hub.integration_dashboard_action",
+                ".o_kanban_record:not(.o_kanban_ghost)",
+                "dashboard",
+            ),
+            (
+                f"/odoo/action-integration_hub.integration_endpoint_action/{self.down.id}",
+                ".o_form_view .o_field_widget[name=event_type_ids] .o_tag",
+                "endpoint_form",
+            ),
+            (
+                "/odoo/action-integration_hub.integration_delivery_action",
+                ".o_list_view td[name=last_error_reason]",
+                "deliveries_attention",
+            ),
+            (
+                "/odoo/action-integration_hub.integration_attempt_hourly_action",
+                ".o_graph_view canvas",
+                "attempts_per_hour",
+            ),
+            (
+                f"/odoo/action-integration_hub.integration_booking_action/{self.booking.id}",
+                ".o_form_view .o_field_widget[name=guest_id]",
+                "booking_sync",
+            ),
+            (
+                "/odoo/action-integration_hub.integration_conflict_action",
+                ".o_list_view .o_data_row",
+                "sync_conflicts",
+            ),
+        ]
+        for url, ready_selector, name in screens:
+            with self.subTest(picture=name):
+                self._save(url, ready_selector, name)
