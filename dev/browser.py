@@ -8,7 +8,7 @@ library only: it runs before the virtual environment exists.
 
 import os
 import shutil
-import subprocess
+import subprocess  # nosec B404  # runs the system package manager, see ensure_browser
 
 # The names odoo.tests.common._find_executable tries on Linux.
 BROWSERS = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")

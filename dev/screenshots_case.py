@@ -17,8 +17,6 @@ from unittest.mock import patch
 
 from odoo.addons.integration_hub.tests.outbound_common import OutboundMixin
 from odoo.addons.integration_hub.tests.outbound_common import Receiver
-from odoo.addons.integration_hub.tests.sync_common import API_KEY
-from odoo.addons.integration_hub.tests.sync_common import ReferenceServer
 from odoo.addons.integration_hub.tests.tour_common import BrowserCase
 from odoo.tests.common import ChromeBrowser
 
@@ -56,49 +54,25 @@ class TestScreenshots(OutboundMixin, BrowserCase):
     def setUp(self):
         super().setUp()
         self._allow_loopback()
-        self.receiver = Receiver()
-        self.receiver.__enter__()
-        self.addCleanup(self.receiver.__exit__)
-        self.remote = ReferenceServer(bookings=12, guests=6, api_key=API_KEY).start()
-        self.addCleanup(self.remote.stop)
-        self._traffic()
+        self.receiver = self.enterContext(Receiver())
+        remote = self.enterContext(self.reference_system(bookings=12, guests=6))
+        self._traffic(remote)
 
-    def _traffic(self):
-        booking_types = [self._event_type(code) for code in ("booking.created",)]
-        self.channel = self._new_endpoint(
-            self.receiver.url, name="Channel manager", event_type_ids=[]
-        )
+    def _traffic(self, remote):
+        booking_created = self._event_type("booking.created")
+        self.channel = self._new_endpoint(self.receiver.url, name="Channel manager")
         self.down = self._new_endpoint(
             f"http://127.0.0.1:{_closed_port()}/hooks",
             name="Revenue management",
             retry_schedule="0",
         )
-        (self.channel | self.down).write(
-            {"event_type_ids": [(4, t.id) for t in booking_types]}
-        )
+        (self.channel | self.down).write({"event_type_ids": [(4, booking_created.id)]})
         for number in range(24):
             code = "booking.created" if number % 3 else "outbound.test"
             self.env["integration.event"].emit(code, {"booking": number})
         self.run_jobs()
-        backend = self.env["integration.backend"].create(
-            {
-                "name": "Property management system",
-                "base_url": self.remote.url,
-                "auth_type": "api_key",
-                "api_key": API_KEY,
-                "conflict_strategy": "manual",
-            }
-        )
-        backend.with_context(queue_job__no_delay=True).action_full_sync()
-        bookings = self.env["integration.binding"].search(
-            [("backend_id", "=", backend.id), ("model", "=", "integration.booking")],
-            limit=2,
-        )
-        for binding in bookings:
-            binding._record().write({"room": "101"})
-            self.remote.touch("booking", [binding.external_id], {"room": "205"})
-        backend.with_context(queue_job__no_delay=True).action_sync_changes()
-        self.booking = bookings[:1]._record()
+        backend = self.synced_backend(remote, conflicts=("B2", "B5"))
+        self.booking = self.bound(backend, "integration.booking", "B2")
 
     def _save(self, url, ready_selector, name):
         """Open ``url`` as the manager, wait for ``ready_selector``, save the

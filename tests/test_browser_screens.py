@@ -12,6 +12,8 @@ from odoo.tools.safe_eval import safe_eval
 from .outbound_common import OutboundMixin
 from .outbound_common import Receiver
 from .outbound_common import Reply
+from .test_inbound_webhooks import SW_SECRET
+from .test_inbound_webhooks import library_headers
 from .tour_common import BrowserCase
 
 APP_MENU = "integration_hub.menu_integration_root"
@@ -54,6 +56,23 @@ class TestEveryScreen(OutboundMixin, BrowserCase):
             self.env["integration.event"].emit("outbound.test", {"screen": 1})
             self.run_jobs()
         self.assertEqual(endpoint.problem_count, 1)
+        # Sync runs, bindings and a conflict.
+        with self.reference_system() as remote:
+            self.synced_backend(remote, conflicts=("B2",))
+        # A failed inbound message, its idempotency key.
+        source = self.env["integration.inbound.source"].create(
+            {"name": "Screens", "slug": "screens", "secret": SW_SECRET}
+        )
+        body = json.dumps({"type": "screens.nothing", "data": {}}).encode()
+        response = self.url_open(
+            f"/integration/webhook/{source.slug}",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                **library_headers(SW_SECRET, body),
+            },
+        )
+        self.assertEqual(response.status_code, 202)
 
     def _form_actions(self, user):
         """A form to open for each menu of the module ``user`` sees, on the
@@ -94,7 +113,7 @@ class TestEveryScreen(OutboundMixin, BrowserCase):
             success_signal=CLICKBOT_DONE,
         )
         actions = self._form_actions(user)
-        self.assertGreater(len(actions), 10)
+        self.assertGreaterEqual(len(actions), 12)
         self.browser_js(
             "/odoo",
             FORMS % json.dumps(actions),

@@ -13,8 +13,6 @@ from odoo.tests import tagged
 from .outbound_common import OutboundMixin
 from .outbound_common import Receiver
 from .outbound_common import Reply
-from .sync_common import API_KEY
-from .sync_common import ReferenceServer
 from .test_inbound_processing import HandlerCase
 from .test_inbound_webhooks import SW_SECRET
 from .test_inbound_webhooks import library_headers
@@ -89,46 +87,20 @@ class TestOutboundTours(OutboundMixin, BrowserCase):
 
 @tagged("post_install", "-at_install")
 class TestSyncTour(BrowserCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.remote = ReferenceServer(bookings=6, guests=3, api_key=API_KEY).start()
-        cls.addClassCleanup(cls.remote.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("integration_hub.allowed_networks", "127.0.0.1")
-        params.set_param("integration_hub.allow_http", "True")
-
     def test_operator_resyncs_and_resolves_conflicts(self):
-        backend = self.env["integration.backend"].create(
-            {
-                "name": "Reference PMS",
-                "base_url": self.remote.url,
-                "auth_type": "api_key",
-                "api_key": API_KEY,
-                "conflict_strategy": "manual",
-            }
-        )
-        backend.with_context(queue_job__no_delay=True).action_full_sync()
-        Binding = self.env["integration.binding"]
+        with self.reference_system() as remote:
+            self._resync_and_resolve(remote)
 
-        def bound(model, external_id):
-            return Binding.search(
-                [
-                    ("backend_id", "=", backend.id),
-                    ("model", "=", model),
-                    ("external_id", "=", external_id),
-                ]
-            )._record()
-
-        # Changed on both sides since the last sync: three manual conflicts.
-        for external_id in ("B3", "B4", "B5"):
-            bound("integration.booking", external_id).write({"room": f"L{external_id}"})
-            self.remote.touch("booking", [external_id], {"room": f"R{external_id}"})
-        backend.with_context(queue_job__no_delay=True).action_sync_changes()
+    def _resync_and_resolve(self, remote):
+        backend = self.synced_backend(remote, conflicts=("B3", "B4", "B5"))
         conflicts = self.env["integration.conflict"].search(
             [("backend_id", "=", backend.id), ("state", "=", "open")]
         )
         self.assertEqual(len(conflicts), 3)
+
+        def bound(model, external_id):
+            return self.bound(backend, model, external_id)
+
         booking = bound("integration.booking", "B1")
         guest = bound("res.partner", "G1")
         # Sync jobs run at once, as a job runner would run them right away.

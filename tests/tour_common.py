@@ -8,11 +8,15 @@ failure, so a machine without a browser never passes ``make test`` silently
 (``dev/hub.py setup`` installs Debian's ``chromium`` when it can).
 """
 
+import contextlib
 import json
 import unittest
 
 from odoo.tests import HttpCase
 from odoo.tests import new_test_user
+
+from .sync_common import API_KEY
+from .sync_common import ReferenceServer
 
 # Where the tours read what their test hands them (static/tests/tours/tour_values.js).
 TOUR_VALUES_KEY = "integration_hub_tour"
@@ -33,6 +37,56 @@ class BrowserCase(HttpCase):
         )
         cls.operator = new_test_user(
             cls.env, "ih_tour_operator", groups=USER_GROUPS, name="Oscar Operator"
+        )
+
+    @contextlib.contextmanager
+    def reference_system(self, bookings=6, guests=3):
+        """The reference external system on 127.0.0.1, allow-listed."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("integration_hub.allowed_networks", "127.0.0.1")
+        params.set_param("integration_hub.allow_http", "True")
+        remote = ReferenceServer(bookings=bookings, guests=guests, api_key=API_KEY)
+        remote.start()
+        try:
+            yield remote
+        finally:
+            remote.stop()
+
+    def synced_backend(self, remote, conflicts=()):
+        """A manual-strategy backend on ``remote``, fully synced; the bookings
+        of ``conflicts`` (external ids) then change on both sides and a delta
+        sync leaves a conflict on each."""
+        backend = self.env["integration.backend"].create(
+            {
+                "name": "Reference PMS",
+                "base_url": remote.url,
+                "auth_type": "api_key",
+                "api_key": API_KEY,
+                "conflict_strategy": "manual",
+            }
+        )
+        backend = backend.with_context(queue_job__no_delay=True)
+        backend.action_full_sync()
+        for external_id in conflicts:
+            booking = self.bound(backend, "integration.booking", external_id)
+            booking.write({"room": f"L{external_id}"})
+            remote.touch("booking", [external_id], {"room": f"R{external_id}"})
+        if conflicts:
+            backend.action_sync_changes()
+        return backend.with_context(queue_job__no_delay=False)
+
+    def bound(self, backend, model, external_id):
+        """The record of ``model`` bound to ``external_id`` on ``backend``."""
+        return (
+            self.env["integration.binding"]
+            .search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("model", "=", model),
+                    ("external_id", "=", external_id),
+                ]
+            )
+            ._record()
         )
 
     def browser_js(self, *args, **kwargs):
