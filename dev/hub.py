@@ -790,7 +790,13 @@ def cmd_screenshots():
     with environment() as (python, pg):
         ensure_chromium()
         code = pytest_in_fresh_db(
-            python, pg, db, port, [ROOT / "dev" / "screenshots_case.py"], started
+            python,
+            pg,
+            db,
+            port,
+            # Through the addons link, as the tests are: part of the addon's package.
+            [ADDONS / MODULE / "dev" / "screenshots_case.py"],
+            started,
         )
         pg.drop(db)
         if not code:

@@ -71,6 +71,18 @@ class TestScreenshots(OutboundMixin, BrowserCase):
             code = "booking.created" if number % 3 else "outbound.test"
             self.env["integration.event"].emit(code, {"booking": number})
         self.run_jobs()
+        # Spread the attempts over the last twelve hours, as a day's traffic
+        # would be, so that the graph of attempts per hour has its hours.
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            UPDATE integration_delivery_attempt
+               SET attempted_at = attempted_at - (id %% 12) * interval '1 hour'
+             WHERE endpoint_id IN %s
+            """,
+            [(self.channel.id, self.down.id)],
+        )
+        self.env.invalidate_all()
         backend = self.synced_backend(remote, conflicts=("B2", "B5"))
         self.booking = self.bound(backend, "integration.booking", "B2")
 
