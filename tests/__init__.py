@@ -17,6 +17,7 @@ from . import test_browser_tours
 from . import test_circuit_transitions
 from . import test_company_isolation
 from . import test_conflict_merge
+from . import test_dashboard_figures
 from . import test_endpoint_health
 from . import test_error_reasons
 from . import test_inbound_concurrency
