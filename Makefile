@@ -3,7 +3,7 @@
 PYTHON ?= python3
 NAME ?=
 
-.PHONY: run test bench setup wheel
+.PHONY: run test bench setup wheel screenshots
 
 run:
 	$(PYTHON) dev/hub.py run
@@ -19,3 +19,7 @@ setup:
 
 wheel:
 	$(PYTHON) dev/hub.py wheel
+
+# The pictures of static/description/, taken in headless Chromium on demo data.
+screenshots:
+	$(PYTHON) dev/hub.py screenshots

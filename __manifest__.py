@@ -53,8 +53,14 @@
         "views/integration_api_log_views.xml",
         "data/metrics_cron_data.xml",
         "views/integration_endpoint_health_views.xml",
+        "views/integration_dashboard_views.xml",
+        "views/integration_idempotency_key_views.xml",
+        "data/integration_dashboard_figure_data.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["integration_hub/static/tests/tours/**/*"],
+    },
     "demo": [
         "demo/integration_inbound_source_demo.xml",
         # Before the backend: it sets the loopback allow-list the demo URLs need.

@@ -13,6 +13,9 @@ What it prepares, each step skipped when already done:
   stopped afterwards;
 * an addons folder in which this checkout appears as ``integration_hub`` whatever the
   clone is called.
+* Chrome or Chromium for the browser tests (``make test``, ``make screenshots``):
+  Debian's ``chromium`` package is installed when run as root with apt-get;
+  otherwise the set-up stops and says how to install it (dev/browser.py).
 
 Settings (environment variables):
 
@@ -44,6 +47,8 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
+
+import browser  # dev/browser.py, next to this script
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = "integration_hub"
@@ -616,6 +621,7 @@ def environment():
 
 def cmd_setup():
     with environment():
+        ensure_chromium()
         say("environment ready")
     return 0
 
@@ -754,54 +760,101 @@ def cmd_test(pytest_args):
     check_test_imports()
     started = time.monotonic()
     db = os.environ.get("INTEGRATION_HUB_TEST_DB", f"{MODULE}_test")
+    port = int(os.environ.get("INTEGRATION_HUB_TEST_PORT", "8069"))
     with environment() as (python, pg):
         if os.environ.get("INTEGRATION_HUB_SKIP_LINT") != "1":
             lint(python)
-        template = ensure_template(pg, python)
-        pg.clone(template, db)
-        port = int(os.environ.get("INTEGRATION_HUB_TEST_PORT", "8069"))
-        # The test addons (tests/addons) prove that another addon extends the
-        # hub without editing it; they are installed with it and tested too.
-        conf = write_config(
+        ensure_chromium()
+        return pytest_in_fresh_db(
+            python,
             pg,
-            f"test-{db}",
             db,
-            http_port=port,
-            workers=0,
-            addons_extra=[TEST_ADDONS],
+            port,
+            # Fails the run if Odoo's own runner would run other tests.
+            ["-p", "same_tests", *(pytest_args or [ADDONS / MODULE / "tests"])],
+            started,
         )
-        modules = [MODULE, *test_addons()]
-        say(f"installing {', '.join(modules)} in the fresh test database {db}")
-        run(odoo_install_cmd(python, conf, "-i", ",".join(modules)))
-        say(f"set-up took {time.monotonic() - started:.0f} s; running the tests")
-        tests = ADDONS / MODULE / "tests"
-        proc = run(
-            [
-                python,
-                "-m",
-                "pytest",
-                f"--odoo-config={conf}",
-                f"--odoo-database={db}",
-                "--odoo-http",
-                "--odoo-log-level=warn",
-                "-p",
-                "no:cacheprovider",
-                # Fails the run if Odoo's own runner would run other tests.
-                "-p",
-                "same_tests",
-                *(pytest_args or [tests]),
-            ],
-            check=False,
-            cwd=ROOT,
-            env=dict(
-                os.environ,
-                INTEGRATION_HUB_ROOT=str(ROOT),
-                PYTHONPATH=os.pathsep.join(
-                    filter(None, [str(ROOT / "dev"), os.environ.get("PYTHONPATH")])
-                ),
+
+
+def cmd_screenshots():
+    """Take the pictures of static/description/ in headless Chromium.
+
+    The module with its demo data in a fresh database, served on 127.0.0.1 only
+    for the time of ``dev/screenshots_case.py``, which adds a day of traffic and
+    saves each screen as a PNG.
+    """
+    started = time.monotonic()
+    db = os.environ.get("INTEGRATION_HUB_SCREENS_DB", f"{MODULE}_screens")
+    port = int(os.environ.get("INTEGRATION_HUB_SCREENS_PORT", "8071"))
+    check_port_free(port)
+    with environment() as (python, pg):
+        ensure_chromium()
+        code = pytest_in_fresh_db(
+            python,
+            pg,
+            db,
+            port,
+            # Through the addons link, as the tests are: part of the addon's package.
+            [ADDONS / MODULE / "dev" / "screenshots_case.py"],
+            started,
+        )
+        pg.drop(db)
+        if not code:
+            say(f"pictures written to {ROOT / 'static' / 'description'}")
+        return code
+
+
+def ensure_chromium():
+    """The browser tests' Chromium, installed if possible (see dev/browser.py)."""
+    try:
+        say(f"browser for the browser tests: {browser.ensure_browser(say)}")
+    except browser.BrowserMissing as exc:
+        raise SetupError(str(exc)) from exc
+
+
+def pytest_in_fresh_db(python, pg, db, port, pytest_args, started):
+    """Install the module (and the test addons) in a fresh ``db`` cloned from the
+    template, then run pytest with Odoo's HTTP server on ``port``."""
+    template = ensure_template(pg, python)
+    pg.clone(template, db)
+    # The test addons (tests/addons) prove that another addon extends the
+    # hub without editing it; they are installed with it and tested too.
+    conf = write_config(
+        pg,
+        f"test-{db}",
+        db,
+        http_port=port,
+        workers=0,
+        addons_extra=[TEST_ADDONS],
+    )
+    modules = [MODULE, *test_addons()]
+    say(f"installing {', '.join(modules)} in the fresh test database {db}")
+    run(odoo_install_cmd(python, conf, "-i", ",".join(modules)))
+    say(f"set-up took {time.monotonic() - started:.0f} s; running the tests")
+    proc = run(
+        [
+            python,
+            "-m",
+            "pytest",
+            f"--odoo-config={conf}",
+            f"--odoo-database={db}",
+            "--odoo-http",
+            "--odoo-log-level=warn",
+            "-p",
+            "no:cacheprovider",
+            *pytest_args,
+        ],
+        check=False,
+        cwd=ROOT,
+        env=dict(
+            os.environ,
+            INTEGRATION_HUB_ROOT=str(ROOT),
+            PYTHONPATH=os.pathsep.join(
+                filter(None, [str(ROOT / "dev"), os.environ.get("PYTHONPATH")])
             ),
-        )
-        return proc.returncode
+        ),
+    )
+    return proc.returncode
 
 
 def cmd_bench(name):
@@ -856,8 +909,11 @@ def main(argv):
             return cmd_bench(argv[2] if len(argv) > 2 else "")
         if command == "wheel":
             return cmd_wheel()
+        if command == "screenshots":
+            return cmd_screenshots()
         raise SetupError(
-            f"Unknown command {command!r}: use setup, run, test, bench or wheel."
+            f"Unknown command {command!r}: use setup, run, test, bench, wheel or "
+            "screenshots."
         )
     except SetupError as exc:
         print(f"[integration-hub] error: {exc}", file=sys.stderr)

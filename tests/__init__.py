@@ -14,10 +14,14 @@ from . import test_api_unauthenticated_traffic
 from . import test_api_writes
 from . import test_backoff_schedule
 from . import test_booking_records
+from . import test_browser_screens
+from . import test_browser_tours
 from . import test_circuit_transitions
 from . import test_company_isolation
 from . import test_conflict_merge
+from . import test_dashboard_figures
 from . import test_endpoint_health
+from . import test_error_reasons
 from . import test_inbound_concurrency
 from . import test_inbound_errors
 from . import test_inbound_payload_guards

@@ -112,7 +112,7 @@ class TestMetricsDashboard(AttemptLogMixin, TransactionCase):
         self.assertEqual(
             first, self.env.ref("integration_hub.menu_integration_dashboard")
         )
-        self.assertEqual(first.action.res_model, "integration.endpoint.health")
+        self.assertEqual(first.action.res_model, "integration.dashboard.figure")
 
     def test_integration_user_reads_the_dashboard(self):
         rows = (

@@ -77,6 +77,7 @@ RULES = {
     ("integration.delivery", "action_retry"): USER,
     ("integration.endpoint", "action_retry_failed"): USER,
     ("integration.endpoint", "action_view_deliveries"): USER,
+    ("integration.dashboard.figure", "action_open"): USER,
     ("integration.endpoint.health", "action_open_endpoint"): USER,
     ("integration.event", "action_view_deliveries"): USER,
     ("integration.inbound.message", "action_reprocess"): USER,
@@ -337,6 +338,9 @@ class TestRpcMethodAccess(HttpCase):
             "integration.booking": self.booking,
             "integration.circuit": self.endpoint.circuit_id,
             "integration.conflict": self.conflicts.get(method),
+            "integration.dashboard.figure": self.env.ref(
+                "integration_hub.dashboard_figure_failed_deliveries"
+            ),
             "integration.delivery": self.delivery,
             "integration.endpoint": self.endpoint,
             "integration.endpoint.health": self.endpoint,  # a view: id = endpoint's

@@ -12,6 +12,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
+from ...tools import error_reasons
 from ..common import queue_jobs
 from ..common.access import MANAGER
 from ..common.access import USER
@@ -87,6 +88,12 @@ class IntegrationDelivery(models.Model):
     next_attempt_at = fields.Datetime(readonly=True)
     last_status_code = fields.Integer(readonly=True)
     last_error = fields.Char(readonly=True)
+    # Computed on read: sending writes last_error in SQL, past the ORM.
+    last_error_reason = fields.Char(
+        "Reason",
+        compute="_compute_last_error_reason",
+        help="The last error in a few words; the full text is on the form.",
+    )
     delivered_at = fields.Datetime(readonly=True)
     job_uuid = fields.Char(
         readonly=True, index=True, help="The queue job expected to send it next."
@@ -115,6 +122,11 @@ class IntegrationDelivery(models.Model):
             delivery.display_name = (
                 f"{delivery.event_id.code} → {delivery.endpoint_id.name}"
             )
+
+    @api.depends("last_error")
+    def _compute_last_error_reason(self):
+        for delivery in self:
+            delivery.last_error_reason = error_reasons.short_reason(delivery.last_error)
 
     @api.depends("attempt_ids.request_headers")
     def _compute_request_headers(self):
@@ -262,6 +274,8 @@ class IntegrationDelivery(models.Model):
             "integration_hub.integration_delivery_action"
         )
         action["domain"] = [("id", "in", replays.ids)]
+        # Every one of them, not only those that need attention.
+        action["context"] = {}
         return action
 
     # Crons -------------------------------------------------------------------

@@ -363,13 +363,16 @@ class IntegrationEndpoint(models.Model):
 
     @requires_group(USER)
     def action_view_deliveries(self):
-        """Open this endpoint's deliveries."""
+        """Open this endpoint's deliveries; only those that need attention when
+        the button's context says ``needs_attention``."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "integration_hub.integration_delivery_action"
         )
         action["domain"] = [("endpoint_id", "=", self.id)]
         action["context"] = {"default_endpoint_id": self.id}
+        if self.env.context.get("needs_attention"):
+            action["context"]["search_default_needs_attention"] = 1
         return action
 
     @requires_group(USER)

@@ -191,4 +191,6 @@ class IntegrationEvent(models.Model):
             "integration_hub.integration_delivery_action"
         )
         action["domain"] = [("event_id", "in", self.ids)]
+        # Every one of them, not only those that need attention.
+        action["context"] = {}
         return action
