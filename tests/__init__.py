@@ -16,6 +16,7 @@ from . import test_circuit_transitions
 from . import test_company_isolation
 from . import test_conflict_merge
 from . import test_endpoint_health
+from . import test_error_documentation
 from . import test_inbound_concurrency
 from . import test_inbound_errors
 from . import test_inbound_processing

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
+from odoo.addons.fastapi.context import odoo_env_ctx
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
 from ...tools.api_envelope import ApiResponse
@@ -32,7 +33,10 @@ _logger = logging.getLogger(__name__)
 
 def error_envelope(error, request_id):
     """The error envelope of :class:`RequestRefused` ``error``, as JSON bytes."""
-    return dumps(error_body(error.code, error.message, request_id, error.details))
+    env = odoo_env_ctx.get(None)
+    return dumps(
+        error_body(error.code, error.message, request_id, error.details, env=env)
+    )
 
 
 def request_id_of(request):
