@@ -36,6 +36,7 @@ from . import test_outbound_endpoint_config
 from . import test_outbound_operator_actions
 from . import test_outbound_secret_rotation
 from . import test_outbound_ssrf
+from . import test_outbound_tls
 from . import test_pinned_transport
 from . import test_prepared_statements
 from . import test_prometheus_endpoint

@@ -94,6 +94,7 @@ class IntegrationDeliverySending(models.Model):
             (self.env.cr.dbname, endpoint.id),
             target,
             endpoint.max_concurrency,
+            self.env["integration.outbound.guard"]._tls_policy(),
         )
         secrets = endpoint._current_secrets(now)
         custom_headers = endpoint.sudo()._parsed_custom_headers()

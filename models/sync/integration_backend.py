@@ -266,6 +266,7 @@ class IntegrationBackend(models.Model):
             backend.client_secret or "",
             timeout=backend.timeout,
             guard=self.env["integration.outbound.guard"]._vet_url,
+            tls=self.env["integration.outbound.guard"]._tls_policy(),
         )
         backend.write(
             {
@@ -310,6 +311,7 @@ class IntegrationBackend(models.Model):
         # Vetted (and resolved) again at each request: the guard's rules or the
         # host's addresses may have changed since the URL was saved.
         guard = self.env["integration.outbound.guard"]._vet_url
+        tls = self.env["integration.outbound.guard"]._tls_policy()
         try:
             try:
                 return remote_client.request(
@@ -320,13 +322,21 @@ class IntegrationBackend(models.Model):
                     params,
                     document,
                     guard=guard,
+                    tls=tls,
                 )
             except remote_client.RemoteAuthError:
                 if self.auth_type != AUTH_OAUTH2:
                     raise
                 headers = self._auth_headers(force_token=True)
                 return remote_client.request(
-                    method, url, headers, self.timeout, params, document, guard=guard
+                    method,
+                    url,
+                    headers,
+                    self.timeout,
+                    params,
+                    document,
+                    guard=guard,
+                    tls=tls,
                 )
         except remote_client.RemoteError as error:
             raise self._redact_error(error) from None
