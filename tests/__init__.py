@@ -17,6 +17,7 @@ from . import test_company_isolation
 from . import test_conflict_merge
 from . import test_endpoint_health
 from . import test_error_documentation
+from . import test_event_log
 from . import test_inbound_concurrency
 from . import test_inbound_errors
 from . import test_inbound_processing
