@@ -76,7 +76,7 @@ def _log_received(slug, request_id, started, response, outcome):
     first) or the refusal's code; a refusal for want of a verified sender
     past its limit (``unverified_rate_limited``) is not logged, so a flood of
     forged requests does not flood the log."""
-    if outcome == "unverified_rate_limited":
+    if outcome == "unverified_rate_limited" or not event_log.enabled():
         return
     message_id = None
     if response.status_code == 202:

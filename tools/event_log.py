@@ -35,12 +35,18 @@ API_WRITE = "api.write"
 SYNC_RUN = "sync.run"
 
 
+def enabled():
+    """Whether records are written: callers skip gathering what they would
+    log when not (Odoo runs at ``--log-level=warn``, or the logger is off)."""
+    return _logger.isEnabledFor(logging.INFO)
+
+
 def log_event(event, outcome, duration_ms, request_id, **fields):
     """Write the record of ``event`` (one of the names above): its ``outcome``
     (a state or an error code), ``duration_ms`` (None when it took no time of
     its own), the ``request_id`` that names it across systems, and ``fields``
     (record ids and figures, JSON-serialisable)."""
-    if not _logger.isEnabledFor(logging.INFO):
+    if not enabled():
         return
     document = {
         "event": event,

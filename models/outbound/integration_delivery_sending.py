@@ -357,6 +357,8 @@ class IntegrationDeliverySending(models.Model):
         """One ``integration_hub.events`` record per stored attempt; its request
         id is the webhook's message id, the one the receiver sees. From what the
         sending read already: no query on the way."""
+        if not event_log.enabled():
+            return
         states = {update[0]: update[1] for update in updates}
         for attempt in attempts:
             values = dict(zip(ATTEMPT_COLUMNS, attempt, strict=False))
