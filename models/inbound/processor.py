@@ -228,6 +228,8 @@ class Processor:
     def _log_processed(self, message, outcome, error=None):
         """The ``integration_hub.events`` record of ``message`` processed (or
         failed), from fields the processing read already."""
+        if not event_log.enabled():
+            return
         event_log.log_event(
             event_log.INBOUND_PROCESSED,
             outcome,
