@@ -13,10 +13,13 @@ of any request a client reports.
 import json
 import secrets
 
+import psycopg2
+
 from odoo.http import request
 from odoo.tools import config
 
-DOCUMENTATION_PATH = "/api/v1/docs"
+from ..tools.api_envelope import error_document
+
 # Set on the stored answer replayed to a request that repeats an idempotency key.
 REPLAY_HEADER = "Idempotent-Replayed"
 
@@ -57,17 +60,24 @@ def raw_json_response(text, status=200, headers=None, request_id=None):
     )
 
 
-def error_body(code, message, request_id, details=None, anchor=None):
-    """The error envelope as a dictionary."""
-    return {
-        "error": {
-            "code": code,
-            "message": message,
-            "details": details or [],
-            "request_id": request_id,
-            "documentation_url": f"{DOCUMENTATION_PATH}#{anchor or code}",
-        }
-    }
+def base_url(env=None):
+    """Odoo's ``web.base.url``, the root of every ``documentation_url``.
+
+    Cached by Odoo (``get_param`` is an ``ormcache``), so an error costs no
+    query once a worker has read it. When the request's transaction is broken
+    and the value is not cached yet, the URL the client reached stands in:
+    the answer must not fail for want of a link.
+    """
+    env = env if env is not None else request.env
+    try:
+        return env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
+    except psycopg2.Error:
+        return request.httprequest.host_url if request else ""
+
+
+def error_body(code, message, request_id, details=None, env=None):
+    """The error envelope as a dictionary, its ``documentation_url`` absolute."""
+    return error_document(code, message, request_id, details, base_url(env))
 
 
 def error_response(status, code, message, details=None, headers=None, request_id=None):

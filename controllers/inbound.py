@@ -26,6 +26,7 @@ from odoo.http import request
 from ..models.common.integration_idempotency_key import STATE_COMPLETED
 from ..models.common.integration_rate_limit import address_scope
 from ..models.inbound.integration_inbound_source import DEFAULT_MAX_BODY_SIZE
+from ..tools import event_log
 from ..tools import payload_schema
 from ..tools import signature_scheme
 from ..tools import signatures
@@ -71,6 +72,29 @@ def request_headers(environ):
     return headers
 
 
+def _log_received(slug, request_id, started, response, outcome):
+    """The ``integration_hub.events`` record of a delivery received:
+    ``outcome`` is ``accepted``, ``replayed`` (a duplicate, answered as the
+    first) or the refusal's code; a refusal for want of a verified sender
+    past its limit (``unverified_rate_limited``) is not logged, so a flood of
+    forged requests does not flood the log."""
+    if outcome == "unverified_rate_limited" or not event_log.enabled():
+        return
+    message_id = None
+    if response.status_code == 202:
+        # The answer names the stored message (the first one, for a replay).
+        message_id = json.loads(response.get_data()).get("data", {}).get("id")
+    event_log.log_event(
+        event_log.INBOUND_RECEIVED,
+        outcome,
+        round((time.monotonic() - started) * 1000),
+        request_id,
+        source=slug,
+        message_id=message_id,
+        status=response.status_code,
+    )
+
+
 class InboundWebhookController(http.Controller):
     """Receives the webhooks of the configured inbound sources."""
 
@@ -85,13 +109,17 @@ class InboundWebhookController(http.Controller):
     def receive(self, slug, **_params):
         """Accept one webhook delivery (every method is routed here so that the
         wrong ones get the envelope with ``405``)."""
+        started = time.monotonic()
         headers = request_headers(request.httprequest.environ)
         request_id = new_request_id(headers.get("x-request-id", ""))
         env = request.env(user=SUPERUSER_ID, su=True)
         try:
-            return self._accept(env, slug, headers, request_id)
+            response = self._accept(env, slug, headers, request_id)
+            replayed = response.headers.get(REPLAY_HEADER) == "true"
+            outcome = "replayed" if replayed else "accepted"
         except RequestRefused as rejection:
-            return self._reject(env, slug, request_id, rejection)
+            response = self._reject(env, slug, request_id, rejection)
+            outcome = rejection.code
         except Exception:
             # Whatever the sender sent, it must not see a 500; this is our fault,
             # so ask for a retry, which every sender does on 5xx.
@@ -99,6 +127,7 @@ class InboundWebhookController(http.Controller):
                 "Inbound webhook %s (request %s) failed", slug, request_id
             )
             env.cr.rollback()
+            # Logged above, with the trace.
             return self._reject(
                 env,
                 slug,
@@ -110,6 +139,8 @@ class InboundWebhookController(http.Controller):
                     headers={"Retry-After": str(RETRY_LATER_SECONDS)},
                 ),
             )
+        _log_received(slug, request_id, started, response, outcome)
+        return response
 
     def _accept(self, env, slug, headers, request_id):
         httprequest = request.httprequest

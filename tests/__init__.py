@@ -21,7 +21,9 @@ from . import test_company_isolation
 from . import test_conflict_merge
 from . import test_dashboard_figures
 from . import test_endpoint_health
+from . import test_error_documentation
 from . import test_error_reasons
+from . import test_event_log
 from . import test_inbound_concurrency
 from . import test_inbound_errors
 from . import test_inbound_payload_guards
@@ -42,6 +44,7 @@ from . import test_outbound_endpoint_config
 from . import test_outbound_operator_actions
 from . import test_outbound_secret_rotation
 from . import test_outbound_ssrf
+from . import test_outbound_tls
 from . import test_pinned_transport
 from . import test_prepared_statements
 from . import test_prometheus_endpoint

@@ -105,7 +105,8 @@ class ApiCase(HttpCase):
         self.assertTrue(error["message"])
         self.assertIsInstance(error["details"], list)
         self.assertEqual(error["request_id"], response.headers["X-Request-Id"])
-        self.assertEqual(error["documentation_url"], f"/api/v1/docs#{code}")
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        self.assertEqual(error["documentation_url"], f"{base}/api/v1/docs#{code}")
         return error
 
     @staticmethod

@@ -34,9 +34,10 @@ class CountingServer(ServedInThread):
     Answers like a small booking system: ``POST /oauth/token`` gives a token,
     anything else a JSON:API document with no bookings (``meta.total`` 0);
     ``redirect_to`` makes every answer a 302 to that URL instead.
+    ``tls_versions``: the ``(oldest, newest)`` ``ssl.TLSVersion`` it speaks.
     """
 
-    def __init__(self, host, port=0, tls=None, redirect_to=None):
+    def __init__(self, host, port=0, tls=None, redirect_to=None, tls_versions=None):
         self.requests = []
         self.sni_names = []
         server = self
@@ -44,6 +45,10 @@ class CountingServer(ServedInThread):
         if tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*tls)
+            if tls_versions:
+                # Security level 0 lets OpenSSL 3 speak TLS 1.1 at all.
+                context.set_ciphers("DEFAULT:@SECLEVEL=0")
+                context.minimum_version, context.maximum_version = tls_versions
             context.sni_callback = lambda _sock, name, _ctx: self.sni_names.append(name)
 
         class Handler(BaseHTTPRequestHandler):

@@ -13,6 +13,8 @@ from collections import namedtuple
 from datetime import timezone
 
 JSON_MEDIA_TYPES = ("application/json", "application/vnd.api+json")
+# The human page with one anchor per error code (tools/api_reference.py).
+DOCUMENTATION_PATH = "/api/v1/docs"
 # Bodies smaller than this are sent as they are: gzip would cost more than it saves.
 GZIP_MIN_BYTES = 1024
 # An entity tag list as RFC 9110 writes it (``*`` or quoted, maybe weak, tags);
@@ -62,6 +64,28 @@ class RequestRefused(Exception):
 def detail(field, code, message):
     """One ``details`` entry of the error envelope."""
     return {"field": field, "code": code, "message": message}
+
+
+def documentation_url(code, base_url):
+    """Where error ``code`` is explained: an absolute URL under ``base_url``
+    (Odoo's ``web.base.url``), so that a client, a log line or a ticket that
+    quotes it leads to the page whoever reads it."""
+    return f"{(base_url or '').rstrip('/')}{DOCUMENTATION_PATH}#{code}"
+
+
+def error_document(code, message, request_id, details=None, base_url=""):
+    """The error envelope every HTTP endpoint of the module answers, as a
+    dictionary: ``{"error": {"code", "message", "details", "request_id",
+    "documentation_url"}}``."""
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "details": details or [],
+            "request_id": request_id,
+            "documentation_url": documentation_url(code, base_url),
+        }
+    }
 
 
 def bad_request(message, field, code="invalid", reason=None):

@@ -61,18 +61,19 @@ def is_outage(error):
     return error.transient and not isinstance(error, CircuitOpenError)
 
 
-def session(target):
-    """Return this thread's pooled session for the vetted ``target``."""
+def session(target, tls=pinned_http.DEFAULT_TLS):
+    """Return this thread's pooled session for the vetted ``target``, speaking
+    TLS as the :class:`~.pinned_http.TlsPolicy` ``tls`` says."""
     sessions = getattr(_local, "sessions", None)
     if sessions is None:
         sessions = _local.sessions = {}
-    return pinned_http.kept_session(sessions, target[:3], target)
+    return pinned_http.kept_session(sessions, target[:3], target, tls=tls)
 
 
-def _vetted_session(method, url, guard):
+def _vetted_session(method, url, guard, tls):
     """The pinned session for ``url`` once ``guard`` accepted it."""
     try:
-        return session(guard(url))
+        return session(guard(url), tls)
     except ValueError as error:
         raise RemoteError(f"{method} {url} refused: {error}") from None
 
@@ -138,13 +139,22 @@ def _parse(response, method, url):
 
 
 def request(
-    method, url, headers=None, timeout=30, params=None, document=None, *, guard
+    method,
+    url,
+    headers=None,
+    timeout=30,
+    params=None,
+    document=None,
+    *,
+    guard,
+    tls=pinned_http.DEFAULT_TLS,
 ):
     """Send one request and return the decoded JSON body, or raise RemoteError.
 
     :param guard: ``url -> netguard.Target``, raising ``ValueError`` to refuse.
+    :param tls: the :class:`~.pinned_http.TlsPolicy` of the connection.
     """
-    http = _vetted_session(method, url, guard)
+    http = _vetted_session(method, url, guard, tls)
     body = None
     all_headers = {"Accept": "application/vnd.api+json, application/json"}
     if document is not None:
@@ -165,6 +175,11 @@ def request(
         raise RemoteError(
             f"{method} {url} timed out after {timeout} s", transient=True
         ) from None
+    except requests.exceptions.SSLError as error:
+        raise RemoteError(
+            f"{method} {url} failed: TLS refused ({pinned_http.tls_reason(error)})",
+            transient=True,
+        ) from None
     except requests.RequestException as error:
         raise RemoteError(
             f"{method} {url} failed: {error.__class__.__name__}", transient=True
@@ -172,14 +187,22 @@ def request(
     return _parse(response, method, url)
 
 
-def fetch_token(token_url, client_id, client_secret, timeout=30, *, guard):
+def fetch_token(
+    token_url,
+    client_id,
+    client_secret,
+    timeout=30,
+    *,
+    guard,
+    tls=pinned_http.DEFAULT_TLS,
+):
     """Ask an OAuth2 server for a client-credentials token.
 
     Returns ``(access_token, expires_in_seconds)``; ``expires_in`` defaults to
-    one hour when the server does not say. ``guard`` vets ``token_url`` as in
+    one hour when the server does not say. ``guard`` and ``tls`` as in
     :func:`request`.
     """
-    http = _vetted_session("POST", token_url, guard)
+    http = _vetted_session("POST", token_url, guard, tls)
     try:
         response = http.post(
             token_url,

@@ -16,6 +16,7 @@ from odoo.http import request as odoo_request
 from ...tools import api_reference as openapi
 from ...tools.api_envelope import ApiResponse
 from ...tools.api_envelope import dumps
+from ..common import base_url
 from .error_handlers import EnvelopeRoute
 from .error_handlers import finish
 from .error_handlers import not_allowed
@@ -91,7 +92,7 @@ def docs_router():
     async def docs_page(request: Request):
         collections = odoo_env_ctx.get()["integration.api"].sudo()._collections()
         return Response(
-            openapi.docs_html(collections),
+            openapi.docs_html(collections, base_url(odoo_env_ctx.get())),
             media_type="text/html; charset=utf-8",
             headers={"X-Request-Id": request.scope["request_id"]},
         )

@@ -12,27 +12,36 @@ for Odoo to retry the whole request.
 """
 
 import logging
+import time
 
 import psycopg2
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
+from odoo.addons.fastapi.context import odoo_env_ctx
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
+from ...tools import event_log
 from ...tools.api_envelope import ApiResponse
 from ...tools.api_envelope import RequestRefused
 from ...tools.api_envelope import dumps
 from ...tools.api_envelope import encode
+from ..common import REPLAY_HEADER
 from ..common import error_body
 from ..common import new_request_id
 
 _logger = logging.getLogger(__name__)
 
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 
 def error_envelope(error, request_id):
     """The error envelope of :class:`RequestRefused` ``error``, as JSON bytes."""
-    return dumps(error_body(error.code, error.message, request_id, error.details))
+    env = odoo_env_ctx.get(None)
+    return dumps(
+        error_body(error.code, error.message, request_id, error.details, env=env)
+    )
 
 
 def request_id_of(request):
@@ -93,9 +102,10 @@ class EnvelopeRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def envelope_handler(request):
+            started = time.monotonic()
             request_id_of(request)
             try:
-                return await handler(request)
+                response = await handler(request)
             except RequestRefused as error:
                 failure = error
             except RequestValidationError as error:
@@ -106,12 +116,45 @@ class EnvelopeRoute(APIRoute):
                 failure = _internal_error(request)
             except Exception:  # the client gets the envelope, never a trace
                 failure = _internal_error(request)
-            body = error_envelope(failure, request_id_of(request))
-            return finish(
-                request, ApiResponse(failure.status, body, dict(failure.headers))
-            )
+            else:
+                failure = None
+            if failure is not None:
+                body = error_envelope(failure, request_id_of(request))
+                response = finish(
+                    request, ApiResponse(failure.status, body, dict(failure.headers))
+                )
+            if request.method in WRITE_METHODS:
+                _log_write(request, response, failure, started)
+            return response
 
         return envelope_handler
+
+
+def _log_write(request, response, failure, started):
+    """The ``integration_hub.events`` record of a write: ``outcome`` is
+    ``written``, ``replayed`` (an ``Idempotency-Key`` seen before) or the
+    error code; ``record_id`` the one written (read from the path, or from
+    ``Location`` when created)."""
+    if failure is not None:
+        outcome = failure.code
+    elif response.headers.get(REPLAY_HEADER) == "true":
+        outcome = "replayed"
+    else:
+        outcome = "written"
+    record_id = request.path_params.get("id")
+    location = response.headers.get("Location")
+    if record_id is None and location:
+        record_id = location.rstrip("/").rpartition("/")[2]
+    event_log.log_event(
+        event_log.API_WRITE,
+        outcome,
+        round((time.monotonic() - started) * 1000),
+        request_id_of(request),
+        method=request.method,
+        path=request.url.path,
+        record_id=int(record_id) if str(record_id or "").isdigit() else None,
+        status=response.status_code,
+    )
 
 
 def _internal_error(request):

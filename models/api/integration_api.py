@@ -103,7 +103,9 @@ class IntegrationApi(models.AbstractModel):
 
     @api.model
     def _error_response(self, error, request_id):
-        body = error_body(error.code, error.message, request_id, error.details)
+        body = error_body(
+            error.code, error.message, request_id, error.details, env=self.env
+        )
         return ApiResponse(error.status, dumps(body), dict(error.headers))
 
     def _collections(self):

@@ -7,6 +7,7 @@ from odoo import models
 from odoo.exceptions import ValidationError
 
 from ...tools import netguard
+from ...tools import pinned_http
 
 
 class ResConfigSettings(models.TransientModel):
@@ -26,6 +27,22 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="integration_hub.allow_http",
         help="Let endpoints and backends use http:// URLs; https is required "
         "otherwise.",
+    )
+    integration_tls_min_version = fields.Selection(
+        [("1.2", "TLS 1.2"), ("1.3", "TLS 1.3")],
+        string="Minimum TLS version",
+        config_parameter="integration_hub.tls_min_version",
+        default="1.2",
+        help="Oldest TLS version webhook endpoints, sync backends and OAuth token "
+        "URLs may answer with; older versions are refused in the handshake. "
+        "Certificates are always verified.",
+    )
+    integration_tls_ca_file = fields.Char(
+        string="Extra CA bundle",
+        config_parameter="integration_hub.tls_ca_file",
+        help="Path, on the Odoo server, of a PEM file of certificate authorities "
+        "trusted besides the public ones (e.g. the CA of an internal booking "
+        "system). Empty: public authorities only.",
     )
     integration_delivery_retention_days = fields.Integer(
         string="Keep delivered deliveries (days)",
@@ -68,6 +85,14 @@ class ResConfigSettings(models.TransientModel):
                 or settings.integration_dead_retention_days < 1
             ):
                 raise ValidationError(_("Retention periods must be at least 1 day."))
+
+    @api.constrains("integration_tls_ca_file")
+    def _check_integration_tls_ca_file(self):
+        for settings in self.filtered("integration_tls_ca_file"):
+            try:
+                pinned_http.read_ca_file(settings.integration_tls_ca_file)
+            except ValueError as error:
+                raise ValidationError(_("Extra CA bundle: %s", error)) from None
 
     @api.constrains("integration_health_disable_days")
     def _check_integration_health_days(self):

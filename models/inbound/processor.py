@@ -24,6 +24,7 @@ from odoo import _
 from odoo import fields
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ...tools import event_log
 from ...tools import transactions
 
 _logger = logging.getLogger(__name__)
@@ -34,6 +35,12 @@ STATE_FAILED = "failed"
 # Nothing handles its event type (no event action of its source, no handler of
 # the database): accepted, never processed.
 STATE_IGNORED = "ignored"
+
+
+def state_outcome(state):
+    """The event log's outcome for a message left in ``state`` by a handler."""
+    return "ignored" if state == STATE_IGNORED else "processed"
+
 
 INBOUND_CHANNEL = "root.integration.inbound"
 # A failed message is retried after the first step of its job function's retry
@@ -72,6 +79,8 @@ class Processor:
         self.messages = self.env["integration.inbound.message"]
         # What handles an event type, looked up once per batch.
         self._targets = {}
+        # How long each message's handler took (ms), for the event log.
+        self._durations = {}
 
     def drain(self):
         """Process every message of the source queued when the job starts,
@@ -144,14 +153,14 @@ class Processor:
         try:
             with self.env.cr.savepoint():
                 succeeded = [
-                    (message.id, *self._dispatch(message)) for message in messages
+                    (message.id, *self._timed_dispatch(message)) for message in messages
                 ]
         except Exception:
             succeeded = []
             for message in messages:
                 try:
                     with self.env.cr.savepoint():
-                        succeeded.append((message.id, *self._dispatch(message)))
+                        succeeded.append((message.id, *self._timed_dispatch(message)))
                 except Exception as error:
                     self._retry_later(message, error)
         if succeeded:
@@ -179,6 +188,8 @@ class Processor:
                     list(results),
                 ),
             )
+            for message, state in zip(messages.browse(ids), states, strict=True):
+                self._log_processed(message, state_outcome(state))
             messages.browse(ids).invalidate_recordset()
         return len(succeeded), len(messages) - len(succeeded)
 
@@ -198,7 +209,7 @@ class Processor:
                 if not self._lock(message):
                     return _("Already processed")
                 message.invalidate_recordset()
-                state, result = self._dispatch(message)
+                state, result = self._timed_dispatch(message)
         except Exception as error:
             self._record_failure(message, error)
             raise RetryableJobError(error_text(error)) from error
@@ -211,6 +222,7 @@ class Processor:
                 "processed_at": state == STATE_DONE and fields.Datetime.now(),
             }
         )
+        self._log_processed(message, state_outcome(state))
         return result
 
     def _lock(self, message):
@@ -226,7 +238,31 @@ class Processor:
         )
         return bool(self.env.cr.fetchone())
 
+    def _log_processed(self, message, outcome, error=None):
+        """The ``integration_hub.events`` record of ``message`` processed (or
+        failed), from fields the processing read already."""
+        if not event_log.enabled():
+            return
+        event_log.log_event(
+            event_log.INBOUND_PROCESSED,
+            outcome,
+            self._durations.get(message.id),
+            message.request_id,
+            source=self.source.slug,
+            message_id=message.id,
+            event_type=message.event_type,
+            error_class=type(error).__name__ if error else None,
+        )
+
     # -- dispatch ------------------------------------------------------------------
+
+    def _timed_dispatch(self, message):
+        """:meth:`_dispatch`, its duration kept for the event log."""
+        started = time.monotonic()
+        try:
+            return self._dispatch(message)
+        finally:
+            self._durations[message.id] = round((time.monotonic() - started) * 1000)
 
     def _target(self, event_type):
         """What handles ``event_type``: ``(server action, handler, text)``. The
@@ -285,6 +321,7 @@ class Processor:
         _logger.warning(
             "Inbound message %s (%s) failed: %s", message.id, message.event_type, error
         )
+        self._log_processed(message, "failed", error)
         retry = message.with_delay(
             channel=INBOUND_CHANNEL,
             eta=FIRST_RETRY_DELAY,
@@ -310,6 +347,7 @@ class Processor:
         _logger.warning(
             "Inbound message %s (%s) failed: %s", message.id, message.event_type, error
         )
+        self._log_processed(message, "failed", error)
         with self.env.registry.cursor() as cr:
             failed = message.with_env(self.env(cr=cr))
             failed.write(

@@ -12,6 +12,7 @@ from odoo.tools import SQL
 
 from ...tools import backoff
 from ...tools import circuit as circuit_logic
+from ...tools import event_log
 from ...tools import pinned_http
 from ...tools import redaction
 from ...tools import webhook_post
@@ -94,6 +95,7 @@ class IntegrationDeliverySending(models.Model):
             (self.env.cr.dbname, endpoint.id),
             target,
             endpoint.max_concurrency,
+            self.env["integration.outbound.guard"]._tls_policy(),
         )
         secrets = endpoint._current_secrets(now)
         custom_headers = endpoint.sudo()._parsed_custom_headers()
@@ -347,8 +349,33 @@ class IntegrationDeliverySending(models.Model):
                 SQL(", ").join(SQL("%s", update) for update in updates),
             )
         )
+        self._log_attempts(attempts, updates)
         self.invalidate_model()
         Attempt.invalidate_model()
+
+    def _log_attempts(self, attempts, updates):
+        """One ``integration_hub.events`` record per stored attempt; its request
+        id is the webhook's message id, the one the receiver sees. From what the
+        sending read already: no query on the way."""
+        if not event_log.enabled():
+            return
+        states = {update[0]: update[1] for update in updates}
+        for attempt in attempts:
+            values = dict(zip(ATTEMPT_COLUMNS, attempt, strict=False))
+            delivery = self.browse(values["delivery_id"])
+            event_log.log_event(
+                event_log.DELIVERY_ATTEMPT,
+                values["outcome"],
+                values["duration_ms"],
+                delivery.event_id.uid,
+                delivery_id=delivery.id,
+                endpoint_id=values["endpoint_id"],
+                event_id=delivery.event_id.id,
+                attempt=values["attempt_number"],
+                status_code=values["status_code"],
+                error_class=values["error_class"] or None,
+                state=states.get(delivery.id),
+            )
 
     def _postpone(self, until):
         """The circuit is open: try again at ``until``, without an attempt."""

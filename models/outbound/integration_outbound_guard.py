@@ -4,15 +4,20 @@ from odoo import api
 from odoo import models
 
 from ...tools import netguard
+from ...tools import pinned_http
 
 PARAM_ALLOWED_NETWORKS = "integration_hub.allowed_networks"
 PARAM_ALLOW_HTTP = "integration_hub.allow_http"
+PARAM_TLS_MIN_VERSION = "integration_hub.tls_min_version"
+PARAM_TLS_CA_FILE = "integration_hub.tls_ca_file"
 
 
 class IntegrationOutboundGuard(models.AbstractModel):
     """Where the hub may send requests: webhook endpoints, backend (sync) calls
     and OAuth token URLs all ask here, under the same system parameters
-    (``integration_hub.allowed_networks``, ``integration_hub.allow_http``).
+    (``integration_hub.allowed_networks``, ``integration_hub.allow_http``),
+    and how TLS is spoken to them (``integration_hub.tls_min_version``,
+    ``integration_hub.tls_ca_file``).
 
     A service model with no records: other addons extend ``_vet_url`` with
     ``super()`` to add rules of their own.
@@ -36,3 +41,14 @@ class IntegrationOutboundGuard(models.AbstractModel):
         goes to the vetted address."""
         allowed, allow_http = self._outbound_rules()
         return netguard.check_url(url or "", allowed, allow_http)
+
+    @api.model
+    def _tls_policy(self):
+        """The :class:`~..tools.pinned_http.TlsPolicy` of every outbound
+        session: TLS 1.2 at least, 1.3 when the system parameter says so, and
+        the extra certificate authorities of the PEM file it names."""
+        params = self.env["ir.config_parameter"].sudo()
+        return pinned_http.TlsPolicy(
+            params.get_param(PARAM_TLS_MIN_VERSION) or "1.2",
+            params.get_param(PARAM_TLS_CA_FILE) or "",
+        )

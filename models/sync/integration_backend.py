@@ -270,6 +270,7 @@ class IntegrationBackend(models.Model):
             backend.client_secret or "",
             timeout=backend.timeout,
             guard=self.env["integration.outbound.guard"]._vet_url,
+            tls=self.env["integration.outbound.guard"]._tls_policy(),
         )
         backend.write(
             {
@@ -315,6 +316,7 @@ class IntegrationBackend(models.Model):
         # host's addresses may have changed since the URL was saved.
         guard = self.env["integration.outbound.guard"]._vet_url
         before = self._circuit_admit()
+        tls = self.env["integration.outbound.guard"]._tls_policy()
         try:
             try:
                 answer = remote_client.request(
@@ -325,13 +327,21 @@ class IntegrationBackend(models.Model):
                     params,
                     document,
                     guard=guard,
+                    tls=tls,
                 )
             except remote_client.RemoteAuthError:
                 if self.auth_type != AUTH_OAUTH2:
                     raise
                 headers = self._auth_headers(force_token=True)
                 answer = remote_client.request(
-                    method, url, headers, self.timeout, params, document, guard=guard
+                    method,
+                    url,
+                    headers,
+                    self.timeout,
+                    params,
+                    document,
+                    guard=guard,
+                    tls=tls,
                 )
         except remote_client.RemoteError as error:
             raise self._circuit_record(before, self._redact_error(error)) from None

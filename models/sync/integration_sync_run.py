@@ -21,6 +21,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ...tools import event_log
 from ...tools import mapping
 from ...tools import remote_client
 from ..common.access import USER
@@ -332,7 +333,22 @@ class IntegrationSyncRun(models.Model):
             # Users may start syncs but not configure backends; the cursor is
             # the sync's own bookkeeping.
             backend.sudo().delta_cursor = self.max_remote_updated_at
+        self._log_run()
         return self.state
+
+    def _log_run(self):
+        """The ``integration_hub.events`` record of this run, closed: its
+        request id is the id of the job that closed it."""
+        event_log.log_event(
+            event_log.SYNC_RUN,
+            self.state,
+            round((self.ended_at - self.started_at).total_seconds() * 1000),
+            self.env.context.get("job_uuid"),
+            run_id=self.id,
+            backend_id=self.backend_id.id,
+            kind=self.kind,
+            **{name: self[name] or 0 for name in COUNTERS},
+        )
 
     def _resync_job(self, bindings):
         """Read each binding's remote record and upsert it, then close the run."""
