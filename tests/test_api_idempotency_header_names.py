@@ -45,7 +45,7 @@ class TestApiIdempotencyHeaderNames(ApiCase):
             self.post("XIDEM-3", same).headers["Idempotent-Replayed"], "true"
         )
         differ = {"Idempotency-Key": "x-order-4", "X-Idempotency-Key": "x-order-5"}
-        self.assert_error(self.post("XIDEM-4", differ), 400, "bad_request")
+        self.assert_error(self.post("XIDEM-4", differ), 422, "validation_failed")
         bad = self.post("XIDEM-4", {"X-Idempotency-Key": "has spaces"})
         self.assert_error(bad, 400, "bad_request")
         self.assertEqual(self.count("XIDEM-4"), 0)

@@ -106,10 +106,14 @@ class IntegrationApiWrite(models.AbstractModel):
         key = headers.get("Idempotency-Key")
         alias = headers.get("X-Idempotency-Key")
         if key is not None and alias is not None and alias != key:
+            # A request the document allows (each header is well formed), that
+            # names two operations: refused like other inconsistent writes.
+            message = "Idempotency-Key and X-Idempotency-Key differ; send one of them."
             raise RequestRefused(
-                400,
-                "bad_request",
-                "Idempotency-Key and X-Idempotency-Key differ; send one of them.",
+                422,
+                "validation_failed",
+                message,
+                [detail("X-Idempotency-Key", "invalid", message)],
             )
         return alias if key is None else key
 
