@@ -1,6 +1,7 @@
 from . import importer
 from . import integration_backend
 from . import integration_backend_circuit
+from . import integration_backend_remote
 from . import integration_binding
 from . import integration_conflict
 from . import integration_inbound_message

@@ -9,26 +9,21 @@ and how conflicts are settled, sends each request through the remote client
 buttons. Runs are planned by ``integration.sync.run``, pages imported by the
 importer (importer.py), bound records reconciled by ``integration.binding``.
 
-Every request also goes through the backend's circuit breaker
-(integration_backend_circuit.py).
+Requests to the remote (authentication, rate limit, the circuit breaker) are
+sent from integration_backend_remote.py; the circuit breaker is
+integration_backend_circuit.py.
 """
-
-import base64
-from datetime import timedelta
 
 from odoo import _
 from odoo import api
 from odoo import fields
 from odoo import models
-from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
 from ...tools import merge
 from ...tools import redaction
-from ...tools import remote_client
 from ..common.access import MANAGER
 from ..common.access import requires_group
-from .importer import declared_resources
 from .integration_binding import STATE_ERROR
 from .integration_sync_run import KIND_DELTA
 from .integration_sync_run import KIND_FULL
@@ -58,7 +53,6 @@ STRATEGIES = [
 ]
 # A token is renewed this long before it expires, so a request never carries
 # a token that expires on the way.
-TOKEN_MARGIN = timedelta(seconds=60)
 
 
 class IntegrationBackend(models.Model):
@@ -229,151 +223,6 @@ class IntegrationBackend(models.Model):
                             error=error,
                         )
                     ) from None
-
-    # -- talking to the remote --------------------------------------------------
-
-    def _url(self, path):
-        # Users resync too: the URL is read for them, never shown to them.
-        return f"{self.sudo().base_url.rstrip('/')}/{path.lstrip('/')}"
-
-    def _redact_error(self, error):
-        """``error`` with the backend's URLs redacted from its message: sync
-        errors are stored (runs, bindings, inbound messages) and shown where
-        every Integration User reads them."""
-        backend = self.sudo()
-        error.args = (
-            redaction.redact_text(str(error), [backend.base_url, backend.token_url]),
-            *error.args[1:],
-        )
-        return error
-
-    def _oauth_token(self, force=False):
-        """Return a valid OAuth2 token, fetching and storing one when needed.
-
-        The token lives on the backend row, so every worker uses the same one
-        until it expires. It is written in the caller's transaction: a job that
-        rolls back only costs one more token request, and two workers renewing
-        at once make queue_job retry one of them.
-        """
-        backend = self.sudo()
-        now = fields.Datetime.now()
-        if (
-            not force
-            and backend.access_token
-            and backend.token_expires_at
-            and backend.token_expires_at - TOKEN_MARGIN > now
-        ):
-            return backend.access_token
-        token, expires_in = remote_client.fetch_token(
-            backend.token_url or self._url("oauth/token"),
-            backend.client_id or "",
-            backend.client_secret or "",
-            timeout=backend.timeout,
-            guard=self.env["integration.outbound.guard"]._vet_url,
-            tls=self.env["integration.outbound.guard"]._tls_policy(),
-        )
-        backend.write(
-            {
-                "access_token": token,
-                "token_expires_at": now + timedelta(seconds=expires_in),
-            }
-        )
-        return token
-
-    def _auth_headers(self, force_token=False):
-        backend = self.sudo()
-        if backend.auth_type == AUTH_API_KEY:
-            return {backend.api_key_header or "X-API-Key": backend.api_key or ""}
-        if backend.auth_type == AUTH_BEARER:
-            return {"Authorization": f"Bearer {backend.api_key or ''}"}
-        if backend.auth_type == AUTH_BASIC:
-            pair = f"{backend.username or ''}:{backend.password or ''}".encode()
-            return {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
-        if backend.auth_type == AUTH_OAUTH2:
-            return {"Authorization": f"Bearer {self._oauth_token(force_token)}"}
-        return {}
-
-    def _remote(self, method, path, params=None, document=None):
-        """Send one request to the backend and return its JSON body.
-
-        Applies the backend's rate limit (shared by all workers in PostgreSQL),
-        and renews an OAuth2 token the remote refused once before giving up.
-        Raises remote_client.RemoteError.
-        """
-        self.ensure_one()
-        if self.rate_limit:
-            allowed, _remaining, reset_in = self.env["integration.rate.limit"]._hit(
-                f"backend:{self.id}", self.rate_limit
-            )
-            if not allowed:
-                raise remote_client.RemoteError(
-                    _("Rate limit of %s requests per minute reached.", self.rate_limit),
-                    transient=True,
-                    retry_after=reset_in,
-                )
-        url = self._url(path)
-        # Vetted (and resolved) again at each request: the guard's rules or the
-        # host's addresses may have changed since the URL was saved.
-        guard = self.env["integration.outbound.guard"]._vet_url
-        before = self._circuit_admit()
-        tls = self.env["integration.outbound.guard"]._tls_policy()
-        try:
-            try:
-                answer = remote_client.request(
-                    method,
-                    url,
-                    self._auth_headers(),
-                    self.timeout,
-                    params,
-                    document,
-                    guard=guard,
-                    tls=tls,
-                )
-            except remote_client.RemoteAuthError:
-                if self.auth_type != AUTH_OAUTH2:
-                    raise
-                headers = self._auth_headers(force_token=True)
-                answer = remote_client.request(
-                    method,
-                    url,
-                    headers,
-                    self.timeout,
-                    params,
-                    document,
-                    guard=guard,
-                    tls=tls,
-                )
-        except remote_client.RemoteError as error:
-            raise self._circuit_record(before, self._redact_error(error)) from None
-        self._circuit_record(before)
-        return answer
-
-    @requires_group(MANAGER)
-    def action_test_connection(self):
-        """Read one record of the remote and tell how many there are, from the
-        declared collection that depends on most others (bookings)."""
-        self.ensure_one()
-        resource = max(
-            declared_resources(self.env).values(), key=lambda r: len(r.depends)
-        )
-        try:
-            document = self._remote("GET", resource.collection, {"page[size]": 1})
-        except remote_client.RemoteError as error:
-            raise UserError(_("Connection failed: %s", error)) from None
-        total = (document.get("meta") or {}).get("total")
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": _("Connection works"),
-                "message": _(
-                    "The backend has %(total)s %(collection)s.",
-                    total=total,
-                    collection=resource.collection,
-                ),
-            },
-        }
 
     # -- buttons and what they start -----------------------------------------------
 
