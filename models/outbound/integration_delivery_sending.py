@@ -2,7 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 import time
+from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
 from datetime import timedelta
 
 from odoo import api
@@ -20,6 +22,9 @@ from .integration_delivery import DELIVERY_DELIVERED
 from .integration_delivery import DELIVERY_FAILED
 from .integration_delivery import DELIVERY_PENDING
 
+# Context key set by a sending job: commit each attempt's outcome as it completes
+# (``integration.endpoint._send_due_deliveries``).
+COMMIT_ATTEMPTS = "integration_commit_attempts"
 # Error class of an attempt refused before sending (unsafe target).
 ERROR_UNSAFE_URL = "UnsafeURL"
 # Columns written by _store_attempts, in the order of its tuples.
@@ -99,7 +104,6 @@ class IntegrationDeliverySending(models.Model):
         custom_headers = endpoint.sudo()._parsed_custom_headers()
         url, timeout = endpoint.url, endpoint.timeout
         queue = list(self)
-        results = {}
         wave_size = endpoint.max_concurrency
         with ThreadPoolExecutor(max_workers=endpoint.max_concurrency) as pool:
             while queue:
@@ -116,20 +120,20 @@ class IntegrationDeliverySending(models.Model):
                         self.browse(d.id for d in queue)._postpone(postpone_until)
                         break
                 wave, queue = queue[:size], queue[size:]
-                requests_ = [
-                    delivery._request(endpoint, secrets, custom_headers)
-                    for delivery in wave
-                ]
-                wave_results = list(
-                    pool.map(
-                        lambda req: webhook_post.post(session, url, timeout, *req),
-                        requests_,
+                wave = self._still_pending(wave)
+                futures = {}
+                for delivery in wave:
+                    body, headers = delivery._request(endpoint, secrets, custom_headers)
+                    future = pool.submit(
+                        webhook_post.post, session, url, timeout, body, headers
                     )
-                )
-                for delivery, req, result in zip(
-                    wave, requests_, wave_results, strict=True
-                ):
-                    results[delivery] = (req[1], result)
+                    futures[future] = (delivery, headers)
+                wave_results = []
+                for results in self._completed(futures):
+                    self._record_results(endpoint, results)
+                    wave_results += [result for _h, result in results.values()]
+                if not wave_results:
+                    continue
                 successes = [
                     r.outcome != backoff.RETRY
                     for r in wave_results
@@ -166,7 +170,38 @@ class IntegrationDeliverySending(models.Model):
                     wave_size = min(wave_size * 2, MAX_WAVE)
                 else:
                     wave_size = endpoint.max_concurrency
-        self._record_results(endpoint, results)
+
+    def _still_pending(self, wave):
+        """Those of ``wave`` still pending, locked again after the commits of
+        earlier attempts released their row locks (an operator may have
+        cancelled one meanwhile)."""
+        if not self.env.context.get(COMMIT_ATTEMPTS):
+            return wave
+        self.flush_model()
+        # SKIP LOCKED: a delivery an operator's transaction holds is left for
+        # the next job, like in ``_lock_due``.
+        self.env.cr.execute(
+            """
+            SELECT id FROM integration_delivery
+             WHERE id = ANY(%s) AND state = %s
+               FOR UPDATE SKIP LOCKED
+            """,
+            ([d.id for d in wave], DELIVERY_PENDING),
+        )
+        kept = {row[0] for row in self.env.cr.fetchall()}
+        return [delivery for delivery in wave if delivery.id in kept]
+
+    def _completed(self, futures):
+        """Yield ``{delivery: (headers, result)}`` for the requests of
+        ``futures`` as they complete, each group recorded (and, in a sending
+        job, committed) by the caller before the next is waited for."""
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            yield {
+                futures[future][0]: (futures[future][1], future.result())
+                for future in done
+            }
 
     def _request(self, endpoint, secrets, custom_headers):
         """The body and headers of an attempt of this delivery."""
@@ -267,6 +302,10 @@ class IntegrationDeliverySending(models.Model):
         self.browse(d.id for d in results).filtered(
             lambda d: d.state == DELIVERY_PENDING
         )._enqueue()
+        if self.env.context.get(COMMIT_ATTEMPTS):
+            # What was sent is on record before the next request goes out: a
+            # crash from here on sends none of these again.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _record_refusal(self, now, message):
         """The URL guard refused the target at send time: fail without sending.
