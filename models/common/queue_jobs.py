@@ -102,7 +102,7 @@ DEAD_JOBS_QUERY = f"""
             OR NOT EXISTS (SELECT 1 FROM queue_job_lock
                             WHERE queue_job_lock.queue_job_id = queue_job.id))
     RETURNING uuid
-"""  # nosec B608  # queue_job's constants, values passed as parameters
+"""  # nosec B608  # queue_job's constants; the values are parameters
 
 
 def requeue_dead_jobs(env, started_before, enqueued_before):

@@ -1,7 +1,9 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import itertools
 import json
 import time
+from concurrent.futures import ALL_COMPLETED
 from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait
@@ -120,16 +122,19 @@ class IntegrationDeliverySending(models.Model):
                         self.browse(d.id for d in queue)._postpone(postpone_until)
                         break
                 wave, queue = queue[:size], queue[size:]
-                wave = self._still_pending(wave)
-                futures = {}
-                for delivery in wave:
-                    body, headers = delivery._request(endpoint, secrets, custom_headers)
-                    future = pool.submit(
-                        webhook_post.post, session, url, timeout, body, headers
-                    )
-                    futures[future] = (delivery, headers)
+                requests_ = [
+                    (delivery, *delivery._request(endpoint, secrets, custom_headers))
+                    for delivery in self._still_pending(wave)
+                ]
                 wave_results = []
-                for results in self._completed(futures):
+                for results in self._completed(
+                    pool,
+                    endpoint.max_concurrency,
+                    lambda body, headers: webhook_post.post(
+                        session, url, timeout, body, headers
+                    ),
+                    requests_,
+                ):
                     self._record_results(endpoint, results)
                     wave_results += [result for _h, result in results.values()]
                 if not wave_results:
@@ -191,17 +196,35 @@ class IntegrationDeliverySending(models.Model):
         kept = {row[0] for row in self.env.cr.fetchall()}
         return [delivery for delivery in wave if delivery.id in kept]
 
-    def _completed(self, futures):
-        """Yield ``{delivery: (headers, result)}`` for the requests of
-        ``futures`` as they complete, each group recorded (and, in a sending
-        job, committed) by the caller before the next is waited for."""
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            yield {
-                futures[future][0]: (futures[future][1], future.result())
-                for future in done
-            }
+    def _completed(self, pool, concurrency, post, requests_):
+        """Send ``requests_`` (``(delivery, body, headers)``) through ``pool``;
+        yield ``{delivery: (headers, result)}`` as they complete, each group
+        recorded (and, in a sending job, committed) by the caller before the
+        next is waited for.
+
+        In a sending job, a request starts only when an earlier one's outcome
+        is on record: at most ``concurrency`` requests are ever sent and not
+        recorded, all that a crash can send twice. Otherwise (the caller's
+        transaction), the wave goes out at once and is one group.
+        """
+        committing = self.env.context.get(COMMIT_ATTEMPTS)
+        waiting, futures = iter(requests_), {}
+
+        def submit(count):
+            for delivery, body, headers in itertools.islice(waiting, count):
+                futures[pool.submit(post, body, headers)] = (delivery, headers)
+
+        submit(concurrency if committing else len(requests_))
+        while futures:
+            done, _running = wait(
+                futures, return_when=FIRST_COMPLETED if committing else ALL_COMPLETED
+            )
+            results = {}
+            for future in done:
+                delivery, headers = futures.pop(future)
+                results[delivery] = (headers, future.result())
+            yield results
+            submit(len(done))
 
     def _request(self, endpoint, secrets, custom_headers):
         """The body and headers of an attempt of this delivery."""
