@@ -221,7 +221,7 @@ class TestFaultRecovery(TransactionCase):
                 (alive,),
             )
             requeued, _enqueued = self._committed(
-                lambda env: env["integration.delivery"]._recover_stranded()
+                lambda env: env["integration.recovery"]._recover_stranded()
             )
             worker.rollback()
         self.assertEqual(requeued, 1)
@@ -251,7 +251,7 @@ class TestFaultRecovery(TransactionCase):
                 env["ir.config_parameter"].sudo().set_param(
                     "integration_hub.stranded_after_seconds", "15"
                 )
-                return env["integration.delivery"]._recover_stranded()
+                return env["integration.recovery"]._recover_stranded()
 
             self._committed(lambda env: job_failed_long_ago(env, 10))
             self.assertEqual(self._committed(sweep)[1], 0, "within the setting")

@@ -2,10 +2,10 @@ from . import integration_circuit
 from . import integration_circuit_event
 from . import integration_delivery
 from . import integration_delivery_attempt
-from . import integration_delivery_recovery
 from . import integration_delivery_sending
 from . import integration_endpoint
 from . import integration_endpoint_sending
 from . import integration_event
 from . import integration_event_type
 from . import integration_outbound_guard
+from . import integration_recovery

@@ -260,6 +260,14 @@ class IntegrationDelivery(models.Model):
     # Crons -------------------------------------------------------------------
 
     @api.model
+    def _cron_requeue_left_behind(self):
+        """Cron: the recovery sweep (``integration.recovery``), and its job
+        chain restarted if lost: nothing committed is ever lost."""
+        recovery = self.env["integration.recovery"]
+        recovery._recover_stranded()
+        recovery._schedule_recovery()
+
+    @api.model
     def _cron_purge(self):
         """Delete delivered deliveries after the delivery retention, failed, dead
         and cancelled ones after the dead-letter retention, and events left

@@ -24,7 +24,7 @@ STARTED_LOCK_WINDOW = timedelta(seconds=10)
 RECOVERY_IDENTITY = "integration_hub.recover_stranded"
 
 
-class IntegrationDeliveryRecovery(models.Model):
+class IntegrationRecovery(models.AbstractModel):
     """Recovery after a fault: what a killed worker, a restarted node or a
     restarted PostgreSQL left behind goes out again within the recovery
     settings, not at the next idle wake-up of queue_job's runner.
@@ -34,11 +34,13 @@ class IntegrationDeliveryRecovery(models.Model):
     whose job ended without sending them (failed, deleted, found dead) get a
     new job. The sweep runs as a queue_job job that schedules its successor
     ``recovery_interval_seconds`` later (the runner wakes at a job's ``eta``
-    to the second, Odoo's cron thread only about once a minute), and from a
-    cron every minute, which also restarts that chain should its job be lost.
+    to the second, Odoo's cron thread only about once a minute), and from the
+    deliveries' cron every minute, which also restarts that chain should its
+    job be lost.
     """
 
-    _inherit = "integration.delivery"
+    _name = "integration.recovery"
+    _description = "Integration Recovery Sweep"
 
     @api.model
     def _recovery_settings(self):
@@ -67,13 +69,17 @@ class IntegrationDeliveryRecovery(models.Model):
         )
         if not endpoints:
             return len(requeued), 0
-        due = self.sudo().search_fetch(
-            [
-                ("state", "=", DELIVERY_PENDING),
-                ("endpoint_id", "in", endpoints.ids),
-                ("next_attempt_at", "<=", now - timedelta(seconds=stranded_after)),
-            ],
-            ["job_uuid"],
+        due = (
+            self.env["integration.delivery"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("state", "=", DELIVERY_PENDING),
+                    ("endpoint_id", "in", endpoints.ids),
+                    ("next_attempt_at", "<=", now - timedelta(seconds=stranded_after)),
+                ],
+                ["job_uuid"],
+            )
         )
         # Two queries however many deliveries wait.
         live = queue_jobs.live_job_uuids(self.env, due.mapped("job_uuid"))
@@ -103,10 +109,3 @@ class IntegrationDeliveryRecovery(models.Model):
             identity_key=RECOVERY_IDENTITY,
             description="Integration: recover stranded deliveries",
         )._recover_stranded_job()
-
-    @api.model
-    def _cron_requeue_left_behind(self):
-        """Cron: the recovery sweep, and the job chain restarted if lost
-        (nothing committed is ever lost)."""
-        self._recover_stranded()
-        self._schedule_recovery()
