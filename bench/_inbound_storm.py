@@ -98,6 +98,7 @@ def run(bench, base_url, kill):
 
     started = time.monotonic()
     killer = threading.Timer(KILL_AFTER, kill)
+    killer.daemon = True
     killer.start()
     with ThreadPoolExecutor(SENDERS) as pool:
         list(pool.map(send, sends))

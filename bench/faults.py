@@ -133,6 +133,7 @@ def emit_stream(bench, code, count, seconds, done):
                 env["integration.event"].emit(code, payload={"n": batch * 10 + number})
 
         bench.run(emit)
+        bench.sample_pids()
         time.sleep(max(0, started + (batch + 1) * seconds / batches - time.monotonic()))
     done.set()
 
@@ -182,7 +183,7 @@ def outbound_scenario(
     done = threading.Event()
     started = time.monotonic()
     emitter = threading.Thread(
-        target=emit_stream, args=(bench, code, EVENTS, seconds, done)
+        target=emit_stream, args=(bench, code, EVENTS, seconds, done), daemon=True
     )
     emitter.start()
     fault_at = started
@@ -314,6 +315,14 @@ def main():
                 node.stop()
         odoo.sql_db.close_all()
         pg.stop()
+    spread = {r["scenario"]: r for r in rows if r["scenario"].startswith("spread")}
+    if len(spread) == 2:
+        one, two = spread["spread-1-node"], spread["spread-2-nodes"]
+        print(
+            f"spread: one node {one['extra']}, two nodes {two['extra']} "
+            f"(both on this machine's cores); sending jobs per node with two: "
+            + ", ".join(f"{k}={v}" for k, v in two["jobs"].items())
+        )
     worst_drain = max((r["drain_s"] or DRAIN_TIMEOUT) for r in rows)
     print(
         f"RESULT lost={sum(r['lost'] for r in rows)} "
