@@ -9,9 +9,11 @@ are enqueued again. Sending jobs run as the runner runs them: in committed
 transactions of their own, against a real receiver on 127.0.0.1."""
 
 import os
+import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import psycopg2
@@ -20,8 +22,10 @@ from odoo import fields
 from odoo.tests import HttpCase
 from odoo.tests import TransactionCase
 from odoo.tests import tagged
+from odoo.tests.common import BaseCase
 
 from ..models.outbound.integration_endpoint_sending import SENDER_LOCK_NAMESPACE
+from ..tools import webhook_post
 from .outbound_common import OutboundMixin
 from .outbound_common import Receiver
 
@@ -272,6 +276,33 @@ class TestFaultRecovery(TransactionCase):
         self.assertLessEqual(
             eta, fields.Datetime.now() + timedelta(seconds=21), "within 20 s"
         )
+
+
+class TestPostInTurn(BaseCase):
+    """The sending order behind "a crash replays at most max_concurrency
+    requests": no request starts while that many are unrecorded."""
+
+    def test_no_more_than_unrecorded_requests_out(self):
+        started, lock = [], threading.Lock()
+
+        def post(body, headers):
+            with lock:
+                started.append(body)
+            time.sleep(0.01)
+            return body
+
+        requests_ = [(n, n, {}) for n in range(20)]
+        recorded = 0
+        with ThreadPoolExecutor(8) as pool:
+            for results in webhook_post.post_in_turn(pool, post, requests_, 3):
+                with lock:
+                    self.assertLessEqual(len(started) - recorded, 3)
+                self.assertEqual(
+                    {k: r for k, (_h, r) in results.items()}, {k: k for k in results}
+                )
+                recorded += len(results)
+        self.assertEqual(recorded, 20)
+        self.assertEqual(sorted(started), list(range(20)))
 
 
 @tagged("post_install", "-at_install")

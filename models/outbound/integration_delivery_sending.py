@@ -1,12 +1,8 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import itertools
 import json
 import time
-from concurrent.futures import ALL_COMPLETED
-from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import wait
 from datetime import timedelta
 
 from odoo import api
@@ -127,13 +123,18 @@ class IntegrationDeliverySending(models.Model):
                     for delivery in self._still_pending(wave)
                 ]
                 wave_results = []
-                for results in self._completed(
+                # In a sending job, a request starts only when an earlier
+                # one's outcome is on record: at most max_concurrency requests
+                # are ever sent and not recorded, all a crash can send twice.
+                # Otherwise (the caller's transaction) the wave is one group.
+                committing = self.env.context.get(COMMIT_ATTEMPTS)
+                for results in webhook_post.post_in_turn(
                     pool,
-                    endpoint.max_concurrency,
                     lambda body, headers: webhook_post.post(
                         session, url, timeout, body, headers
                     ),
                     requests_,
+                    endpoint.max_concurrency if committing else len(requests_),
                 ):
                     self._record_results(endpoint, results)
                     wave_results += [result for _h, result in results.values()]
@@ -195,36 +196,6 @@ class IntegrationDeliverySending(models.Model):
         )
         kept = {row[0] for row in self.env.cr.fetchall()}
         return [delivery for delivery in wave if delivery.id in kept]
-
-    def _completed(self, pool, concurrency, post, requests_):
-        """Send ``requests_`` (``(delivery, body, headers)``) through ``pool``;
-        yield ``{delivery: (headers, result)}`` as they complete, each group
-        recorded (and, in a sending job, committed) by the caller before the
-        next is waited for.
-
-        In a sending job, a request starts only when an earlier one's outcome
-        is on record: at most ``concurrency`` requests are ever sent and not
-        recorded, all that a crash can send twice. Otherwise (the caller's
-        transaction), the wave goes out at once and is one group.
-        """
-        committing = self.env.context.get(COMMIT_ATTEMPTS)
-        waiting, futures = iter(requests_), {}
-
-        def submit(count):
-            for delivery, body, headers in itertools.islice(waiting, count):
-                futures[pool.submit(post, body, headers)] = (delivery, headers)
-
-        submit(concurrency if committing else len(requests_))
-        while futures:
-            done, _running = wait(
-                futures, return_when=FIRST_COMPLETED if committing else ALL_COMPLETED
-            )
-            results = {}
-            for future in done:
-                delivery, headers = futures.pop(future)
-                results[delivery] = (headers, future.result())
-            yield results
-            submit(len(done))
 
     def _request(self, endpoint, secrets, custom_headers):
         """The body and headers of an attempt of this delivery."""
