@@ -387,7 +387,9 @@ class IntegrationDeliverySending(models.Model):
                 SQL(", ").join(SQL("%s", update) for update in updates),
             )
         )
-        self.invalidate_model()
+        # Only the deliveries written: a sending job records a group of attempts
+        # at a time, and the rest of its batch stays read.
+        self.browse(update[0] for update in updates).invalidate_recordset()
         Attempt.invalidate_model()
 
     def _postpone(self, until):
