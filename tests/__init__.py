@@ -41,6 +41,7 @@ from . import test_outbound_circuit_recovery
 from . import test_outbound_delivery_outcomes
 from . import test_outbound_emit_transaction
 from . import test_outbound_endpoint_config
+from . import test_outbound_fault_recovery
 from . import test_outbound_operator_actions
 from . import test_outbound_secret_rotation
 from . import test_outbound_ssrf

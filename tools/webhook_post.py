@@ -7,7 +7,11 @@ becomes an :class:`AttemptResult` the delivery records as an attempt, classified
 by :mod:`.backoff` (delivered, retry, failed, gone).
 """
 
+import itertools
 import time
+from concurrent.futures import ALL_COMPLETED
+from concurrent.futures import FIRST_COMPLETED
+from concurrent.futures import wait
 from datetime import datetime
 from datetime import timezone
 from typing import NamedTuple
@@ -104,3 +108,33 @@ def error_text(result):
     if result.outcome != backoff.DELIVERED:
         return f"HTTP {result.status_code}"
     return None
+
+
+def post_in_turn(pool, post, requests_, unrecorded):
+    """Run ``post(body, headers)`` for ``requests_`` (``(key, body, headers)``)
+    on ``pool``, yielding ``{key: (headers, result)}`` as requests complete.
+
+    A new request starts only when the caller asks for the next group: at
+    most ``unrecorded`` requests are ever out or answered without the caller
+    having taken (and recorded) their results. When that is all of them, they
+    are one group.
+    """
+    requests_ = list(requests_)
+    one_group = unrecorded >= len(requests_)
+    waiting, futures = iter(requests_), {}
+
+    def submit(count):
+        for key, body, headers in itertools.islice(waiting, count):
+            futures[pool.submit(post, body, headers)] = (key, headers)
+
+    submit(unrecorded)
+    while futures:
+        done, _running = wait(
+            futures, return_when=ALL_COMPLETED if one_group else FIRST_COMPLETED
+        )
+        results = {}
+        for future in done:
+            key, headers = futures.pop(future)
+            results[key] = (headers, future.result())
+        yield results
+        submit(len(done))

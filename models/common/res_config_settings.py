@@ -69,6 +69,23 @@ class ResConfigSettings(models.TransientModel):
         "disabled automatically; its pending deliveries are kept.",
     )
 
+    integration_recovery_interval_seconds = fields.Integer(
+        string="Recovery sweep every (seconds)",
+        config_parameter="integration_hub.recovery_interval_seconds",
+        default=20,
+        help="How often jobs left running by a dead worker are requeued and "
+        "deliveries left without a job are sent again (0: only from the cron, "
+        "about once a minute).",
+    )
+    integration_stranded_after_seconds = fields.Integer(
+        string="Stranded after (seconds)",
+        config_parameter="integration_hub.stranded_after_seconds",
+        default=20,
+        help="A due delivery without a live job, or a job enqueued but never "
+        "started, is recovered after this long. With the sweep interval, it "
+        "bounds how long a fault delays a delivery.",
+    )
+
     @api.constrains(
         "integration_allowed_networks",
         "integration_delivery_retention_days",
@@ -100,4 +117,20 @@ class ResConfigSettings(models.TransientModel):
             if settings.integration_health_disable_days < 1:
                 raise ValidationError(
                     _("Failing endpoints are disabled after at least 1 day.")
+                )
+
+    @api.constrains(
+        "integration_recovery_interval_seconds", "integration_stranded_after_seconds"
+    )
+    def _check_integration_recovery(self):
+        for settings in self:
+            if (
+                settings.integration_recovery_interval_seconds < 0
+                or settings.integration_stranded_after_seconds < 1
+            ):
+                raise ValidationError(
+                    _(
+                        "The recovery sweep interval cannot be negative and "
+                        "deliveries are stranded after at least 1 second."
+                    )
                 )

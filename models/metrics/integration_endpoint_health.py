@@ -84,6 +84,10 @@ class IntegrationEndpointHealth(models.Model):
     circuit_closes_24h = fields.Integer("Circuit closes (24 h)", readonly=True)
     pending_count = fields.Integer("Pending deliveries", readonly=True)
     last_attempt_at = fields.Datetime(readonly=True)
+    # Not part of the view: the server configuration, shown on each card.
+    delivery_capacity_warning = fields.Char(
+        related="endpoint_id.delivery_capacity_warning"
+    )
 
     def init(self):
         """(Re)create the view; run at every module install and update."""

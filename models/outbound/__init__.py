@@ -8,3 +8,4 @@ from . import integration_endpoint_sending
 from . import integration_event
 from . import integration_event_type
 from . import integration_outbound_guard
+from . import integration_recovery

@@ -1,6 +1,5 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -13,13 +12,10 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 from ...tools import error_reasons
-from ..common import queue_jobs
 from ..common.access import MANAGER
 from ..common.access import USER
 from ..common.access import check_group
 from ..common.access import requires_group
-
-_logger = logging.getLogger(__name__)
 
 DELIVERY_PENDING = "pending"
 DELIVERY_DELIVERED = "delivered"
@@ -34,9 +30,6 @@ DELIVERY_STATES = [
     (DELIVERY_CANCELLED, "Cancelled"),
 ]
 
-# A due delivery whose job is gone for this long was left behind (its worker
-# died, the job failed) and is enqueued again by the sweeper.
-LEFT_BEHIND_GRACE = timedelta(minutes=2)
 PRECOMMIT_KEY = "integration_hub.deliveries_to_enqueue"
 # What a delivery is: changing these re-targets it (managers only).
 TARGET_FIELDS = frozenset(("event_id", "endpoint_id"))
@@ -282,28 +275,11 @@ class IntegrationDelivery(models.Model):
 
     @api.model
     def _cron_requeue_left_behind(self):
-        """Enqueue again the due deliveries whose job no longer exists or ended
-        without sending them (a worker died, a server restarted): nothing
-        committed is ever lost."""
-        endpoints = self.env["integration.endpoint"].search(
-            self.env["integration.endpoint"]._sending_domain()
-        )
-        if not endpoints:
-            return
-        due = self.sudo().search_fetch(
-            [
-                ("state", "=", DELIVERY_PENDING),
-                ("endpoint_id", "in", endpoints.ids),
-                ("next_attempt_at", "<=", fields.Datetime.now() - LEFT_BEHIND_GRACE),
-            ],
-            ["job_uuid"],
-        )
-        # Two queries however many deliveries wait.
-        live = queue_jobs.live_job_uuids(self.env, due.mapped("job_uuid"))
-        left_behind = due.filtered(lambda delivery: delivery.job_uuid not in live)
-        if left_behind:
-            _logger.info("Enqueuing %s deliveries left behind", len(left_behind))
-            left_behind._enqueue()
+        """Cron: the recovery sweep (``integration.recovery``), and its job
+        chain restarted if lost: nothing committed is ever lost."""
+        recovery = self.env["integration.recovery"]
+        recovery._recover_stranded()
+        recovery._schedule_recovery()
 
     @api.model
     def _cron_purge(self):

@@ -21,6 +21,9 @@ from .integration_delivery import DELIVERY_DELIVERED
 from .integration_delivery import DELIVERY_FAILED
 from .integration_delivery import DELIVERY_PENDING
 
+# Context key set by a sending job: commit each attempt's outcome as it completes
+# (``integration.endpoint._send_due_deliveries``).
+COMMIT_ATTEMPTS = "integration_commit_attempts"
 # Error class of an attempt refused before sending (unsafe target).
 ERROR_UNSAFE_URL = "UnsafeURL"
 # Columns written by _store_attempts, in the order of its tuples.
@@ -101,7 +104,6 @@ class IntegrationDeliverySending(models.Model):
         custom_headers = endpoint.sudo()._parsed_custom_headers()
         url, timeout = endpoint.url, endpoint.timeout
         queue = list(self)
-        results = {}
         wave_size = endpoint.max_concurrency
         with ThreadPoolExecutor(max_workers=endpoint.max_concurrency) as pool:
             while queue:
@@ -119,19 +121,27 @@ class IntegrationDeliverySending(models.Model):
                         break
                 wave, queue = queue[:size], queue[size:]
                 requests_ = [
-                    delivery._request(endpoint, secrets, custom_headers)
-                    for delivery in wave
+                    (delivery, *delivery._request(endpoint, secrets, custom_headers))
+                    for delivery in self._still_pending(wave)
                 ]
-                wave_results = list(
-                    pool.map(
-                        lambda req: webhook_post.post(session, url, timeout, *req),
-                        requests_,
-                    )
-                )
-                for delivery, req, result in zip(
-                    wave, requests_, wave_results, strict=True
+                wave_results = []
+                # In a sending job, a request starts only when an earlier
+                # one's outcome is on record: at most max_concurrency requests
+                # are ever sent and not recorded, all a crash can send twice.
+                # Otherwise (the caller's transaction) the wave is one group.
+                committing = self.env.context.get(COMMIT_ATTEMPTS)
+                for results in webhook_post.post_in_turn(
+                    pool,
+                    lambda body, headers: webhook_post.post(
+                        session, url, timeout, body, headers
+                    ),
+                    requests_,
+                    endpoint.max_concurrency if committing else len(requests_),
                 ):
-                    results[delivery] = (req[1], result)
+                    self._record_results(endpoint, results)
+                    wave_results += [result for _h, result in results.values()]
+                if not wave_results:
+                    continue
                 successes = [
                     r.outcome != backoff.RETRY
                     for r in wave_results
@@ -168,7 +178,26 @@ class IntegrationDeliverySending(models.Model):
                     wave_size = min(wave_size * 2, MAX_WAVE)
                 else:
                     wave_size = endpoint.max_concurrency
-        self._record_results(endpoint, results)
+
+    def _still_pending(self, wave):
+        """Those of ``wave`` still pending, locked again after the commits of
+        earlier attempts released their row locks (an operator may have
+        cancelled one meanwhile)."""
+        if not self.env.context.get(COMMIT_ATTEMPTS):
+            return wave
+        self.flush_model()
+        # SKIP LOCKED: a delivery an operator's transaction holds is left for
+        # the next job, like in ``_lock_due``.
+        self.env.cr.execute(
+            """
+            SELECT id FROM integration_delivery
+             WHERE id = ANY(%s) AND state = %s
+               FOR UPDATE SKIP LOCKED
+            """,
+            ([d.id for d in wave], DELIVERY_PENDING),
+        )
+        kept = {row[0] for row in self.env.cr.fetchall()}
+        return [delivery for delivery in wave if delivery.id in kept]
 
     def _request(self, endpoint, secrets, custom_headers):
         """The body and headers of an attempt of this delivery."""
@@ -266,9 +295,20 @@ class IntegrationDeliverySending(models.Model):
         self._store_attempts(attempts, updates)
         if gone_status:
             endpoint._disable_gone(gone_status)
-        self.browse(d.id for d in results).filtered(
-            lambda d: d.state == DELIVERY_PENDING
-        )._enqueue()
+        # The states just written, without reading them back.
+        self.browse(u[0] for u in updates if u[1] == DELIVERY_PENDING)._enqueue()
+        if self.env.context.get(COMMIT_ATTEMPTS):
+            # What was sent is on record before the next request goes out: a
+            # crash from here on sends none of these again. The connection's
+            # commit, after the flush (and pre-commit hooks) of Odoo's own,
+            # keeps the caches that Odoo's would empty: the deliveries and
+            # attempts written are invalidated above, and the rest (endpoint,
+            # events, circuit) is what the job has read already, as when it
+            # ran in one transaction. Emptied, it is read again for every
+            # group of attempts (outbound benchmark: 131 events/s with Odoo's
+            # commit, 305 with this one, measured in the same period).
+            self.env.cr.flush()
+            self.env.cr._cnx.commit()  # pylint: disable=invalid-commit
 
     def _record_refusal(self, now, message):
         """The URL guard refused the target at send time: fail without sending.
@@ -350,7 +390,9 @@ class IntegrationDeliverySending(models.Model):
             )
         )
         self._log_attempts(attempts, updates)
-        self.invalidate_model()
+        # Only the deliveries written: a sending job records a group of attempts
+        # at a time, and the rest of its batch stays read.
+        self.browse(update[0] for update in updates).invalidate_recordset()
         Attempt.invalidate_model()
 
     def _log_attempts(self, attempts, updates):

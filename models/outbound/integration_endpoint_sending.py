@@ -3,9 +3,16 @@
 import time
 
 from odoo import _
+from odoo import api
+from odoo import fields
 from odoo import models
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.tools import SQL
 
+from ...tools import job_channels
+from ...tools import transactions
+from ..common import queue_jobs
+from .integration_delivery_sending import COMMIT_ATTEMPTS
 from .integration_endpoint import ENDPOINT_ACTIVE
 from .integration_endpoint import ENDPOINT_DISABLED
 
@@ -34,6 +41,38 @@ class IntegrationEndpointSending(models.Model):
     """
 
     _inherit = "integration.endpoint"
+
+    delivery_capacity_warning = fields.Char(
+        compute="_compute_delivery_capacity_warning",
+        help="Set when queue_job runs one delivery job at a time on this node.",
+    )
+
+    def _compute_delivery_capacity_warning(self):
+        warning = self._delivery_capacity_warning()
+        for endpoint in self:
+            endpoint.delivery_capacity_warning = warning
+
+    @api.model
+    def _delivery_capacity_warning(self):
+        """A warning when the delivery channel's capacity is 1, else False.
+
+        queue_job takes capacities from the server configuration only, which
+        the module cannot set; with none, it runs one job at a time in all,
+        so endpoints wait on each other and a second node adds nothing.
+        """
+        channels = queue_jobs.runner_channels()
+        capacity = job_channels.channel_capacity(channels, queue_jobs.DELIVERY_CHANNEL)
+        if capacity > 1:
+            return False
+        return _(
+            "Deliveries run one job at a time: the job channel %(channel)s has a "
+            "capacity of 1 (channels setting: %(setting)s). Set channels in the "
+            "[queue_job] section of every node's Odoo configuration (or "
+            "ODOO_QUEUE_JOB_CHANNELS), e.g. channels = "
+            "root:4,root.integration.delivery:2, and restart the nodes.",
+            channel=queue_jobs.DELIVERY_CHANNEL,
+            setting=channels or _("none, so root:1"),
+        )
 
     def _notify_circuit_opened(self, failures, reopen_at, reason):
         """Tell the operators that the circuit opened: a message and an activity
@@ -86,12 +125,47 @@ class IntegrationEndpointSending(models.Model):
         return self.sudo()._send_due_deliveries()
 
     def _send_due_deliveries(self):
+        """Send the due deliveries of this endpoint.
+
+        Run as a job, sending happens on a cursor of its own that commits each
+        attempt's outcome as it completes, so that a worker killed mid-job
+        replays only the requests in flight, not a whole batch (the job's own
+        cursor keeps queue_job's lock row, which tells the runner the job is
+        alive). The one-sender-per-endpoint lock is then a session advisory
+        lock, which survives those commits and is released at the end or when
+        a dead worker's connection closes. Called in a request or in a test
+        transaction, sending stays in the caller's transaction.
+        """
         if self.state != ENDPOINT_ACTIVE:
             return _("Endpoint %s is not active; its deliveries wait.", self.name)
-        # Transaction-scoped: released when this job's transaction ends.
+        registry = self.env.registry
+        if not self.env.context.get("job_uuid") or registry.in_test_mode():
+            # Transaction-scoped: released when the caller's transaction ends.
+            self._take_sender_lock("pg_try_advisory_xact_lock")
+            return self._send_due_batches()
+        with transactions.read_committed_cursor(registry) as cr:
+            endpoint = self.with_env(self.env(cr=cr)).with_context(
+                **{COMMIT_ATTEMPTS: True}
+            )
+            endpoint._take_sender_lock("pg_try_advisory_lock")
+            try:
+                result = endpoint._send_due_batches()
+                cr.commit()  # pylint: disable=invalid-commit
+                return result
+            except Exception:
+                cr.rollback()  # the unlock below must not run in a failed one
+                raise
+            finally:
+                cr.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)",
+                    (SENDER_LOCK_NAMESPACE, self.id),
+                )
+
+    def _take_sender_lock(self, function):
+        """Take this endpoint's sender lock with the advisory lock ``function``,
+        or have the job tried again shortly: another job is sending."""
         self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)",
-            (SENDER_LOCK_NAMESPACE, self.id),
+            SQL("SELECT %s(%s, %s)", SQL(function), SENDER_LOCK_NAMESPACE, self.id)
         )
         if not self.env.cr.fetchone()[0]:
             raise RetryableJobError(
@@ -99,6 +173,8 @@ class IntegrationEndpointSending(models.Model):
                 seconds=BUSY_RETRY_SECONDS,
                 ignore_retry=True,
             )
+
+    def _send_due_batches(self):
         Delivery = self.env["integration.delivery"].sudo()
         done = Delivery
         deadline = time.monotonic() + JOB_TIME_BUDGET

@@ -1,0 +1,43 @@
+# Copyright 2026 Integration Hub contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""How many jobs of a channel queue_job's runner runs at once, read from its
+``channels`` setting (``root:4,root.integration.delivery:2``).
+
+A job runs in its channel and counts against every configured channel above
+it, so a channel's capacity is the smallest one configured along its path; a
+channel left out of the setting falls back to its parent. Without any
+setting, queue_job runs ``root:1``: one job at a time in all.
+"""
+
+# The runner's own default (queue_job's jobrunner, when nothing is configured).
+DEFAULT_CHANNELS = "root:1"
+
+
+def parse_capacities(config_string):
+    """``{channel name: capacity}`` of a ``channels`` setting, with queue_job's
+    syntax: entries separated by commas or lines, ``name[:capacity[:opts]]``,
+    capacity 1 when absent, the ``root.`` prefix optional."""
+    capacities = {}
+    for entry in (config_string or DEFAULT_CHANNELS).replace("\n", ",").split(","):
+        items = [item.strip() for item in entry.split(":")]
+        if not items[0]:
+            continue
+        name = items[0] if items[0].startswith("root") else f"root.{items[0]}"
+        try:
+            capacity = int(items[1]) if len(items) > 1 else 1
+        except ValueError:
+            capacity = 1
+        capacities[name] = capacity
+    return capacities
+
+
+def channel_capacity(config_string, channel):
+    """Jobs of ``channel`` (full name) that can run at the same time."""
+    capacities = parse_capacities(config_string)
+    parts = channel.split(".")
+    along_path = [
+        capacities[name]
+        for name in (".".join(parts[: depth + 1]) for depth in range(len(parts)))
+        if name in capacities
+    ]
+    return min(along_path) if along_path else 1
