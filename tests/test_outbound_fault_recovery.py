@@ -88,9 +88,11 @@ class TestFaultRecovery(TransactionCase):
                     "integration_hub.allowed_networks",
                     "integration_hub.allow_http",
                     "integration_hub.stranded_after_seconds",
+                    "integration_hub.record_each_attempt",
                 )
             }
             params.set_param("integration_hub.allowed_networks", "127.0.0.1")
+            params.set_param("integration_hub.record_each_attempt", "True")
             params.set_param("integration_hub.allow_http", "True")
             EventType = env["integration.event.type"]
             event_type = EventType._by_code(EVENT_CODE) or EventType.create(

@@ -9,6 +9,9 @@ from odoo.exceptions import ValidationError
 from ...tools import netguard
 from ...tools import pinned_http
 
+# Crash-safe sending (see integration_endpoint_sending.py); off by default.
+RECORD_EACH_ATTEMPT = "integration_hub.record_each_attempt"
+
 
 class ResConfigSettings(models.TransientModel):
     """Integration Hub settings, stored as system parameters."""
@@ -69,6 +72,14 @@ class ResConfigSettings(models.TransientModel):
         "disabled automatically; its pending deliveries are kept.",
     )
 
+    integration_record_each_attempt = fields.Boolean(
+        string="Record each attempt before the next request",
+        config_parameter=RECORD_EACH_ATTEMPT,
+        help="A sending job commits each attempt's outcome before it starts "
+        "another request, so that a crashed worker sends at most an endpoint's "
+        "maximum concurrent requests twice, instead of its whole batch; it "
+        "costs delivery throughput (a commit per request).",
+    )
     integration_recovery_interval_seconds = fields.Integer(
         string="Recovery sweep every (seconds)",
         config_parameter="integration_hub.recovery_interval_seconds",

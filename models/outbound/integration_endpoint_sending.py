@@ -12,6 +12,7 @@ from odoo.tools import SQL
 from ...tools import job_channels
 from ...tools import transactions
 from ..common import queue_jobs
+from ..common.res_config_settings import RECORD_EACH_ATTEMPT
 from .integration_delivery_sending import COMMIT_ATTEMPTS
 from .integration_endpoint import ENDPOINT_ACTIVE
 from .integration_endpoint import ENDPOINT_DISABLED
@@ -127,7 +128,9 @@ class IntegrationEndpointSending(models.Model):
     def _send_due_deliveries(self):
         """Send the due deliveries of this endpoint.
 
-        Run as a job, sending happens on a cursor of its own that commits each
+        Run as a job with ``integration_hub.record_each_attempt`` on (Settings:
+        *Record each attempt before the next request*), sending happens on a
+        cursor of its own that commits each
         attempt's outcome as it completes, so that a worker killed mid-job
         replays only the requests in flight, not a whole batch (the job's own
         cursor keeps queue_job's lock row, which tells the runner the job is
@@ -139,7 +142,11 @@ class IntegrationEndpointSending(models.Model):
         if self.state != ENDPOINT_ACTIVE:
             return _("Endpoint %s is not active; its deliveries wait.", self.name)
         registry = self.env.registry
-        if not self.env.context.get("job_uuid") or registry.in_test_mode():
+        if (
+            not self.env.context.get("job_uuid")
+            or registry.in_test_mode()
+            or not self.env["ir.config_parameter"].sudo().get_param(RECORD_EACH_ATTEMPT)
+        ):
             # Transaction-scoped: released when the caller's transaction ends.
             self._take_sender_lock("pg_try_advisory_xact_lock")
             return self._send_due_batches()
