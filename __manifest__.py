@@ -53,6 +53,7 @@
         "views/integration_api_log_views.xml",
         "data/metrics_cron_data.xml",
         "views/integration_endpoint_health_views.xml",
+        "views/integration_flow_metrics_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -16,6 +16,7 @@ from odoo.tools import SQL
 
 from ...tools import backoff
 from ...tools import circuit as circuit_logic
+from ...tools import latency
 from ..outbound.integration_delivery import DELIVERY_PENDING
 
 WINDOWS = {
@@ -76,7 +77,7 @@ SOURCE_FIELDS = {
 }
 
 # Upper bounds (milliseconds) of the Prometheus latency histogram buckets.
-LATENCY_BUCKETS_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000)
+LATENCY_BUCKETS_MS = latency.BUCKETS_MS
 
 # The Prometheus figures of a group of attempts: count, latency sum and the
 # cumulative bucket counts as an array aligned with LATENCY_BUCKETS_MS (element i
@@ -90,6 +91,15 @@ ATTEMPT_COUNTERS = SQL(
         for bound in LATENCY_BUCKETS_MS
     ),
 )
+
+
+def sql_any(column, values):
+    """``AND column = ANY(values)``, or nothing when ``values`` is None."""
+    if values is None:
+        return SQL()
+    if not values:
+        return SQL("AND FALSE")
+    return SQL("AND %s = ANY(%s)", SQL(column), list(values))
 
 
 class IntegrationMetrics(models.AbstractModel):
@@ -182,6 +192,13 @@ class IntegrationMetrics(models.AbstractModel):
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_SqlCollector(self.env))
         return generate_latest(registry)
+
+    @api.model
+    def _flow_metric_families(self):
+        """The Prometheus metric families of the other flows (inbound, REST
+        API, sync), after the outbound ones: each flow's file extends this
+        method with ``super()`` and adds its families to the list."""
+        return []
 
     @api.model
     def _attempt_totals(self):
@@ -329,3 +346,4 @@ class _SqlCollector:
             queue.add_metric(labels[endpoint_id], pending)
         yield state
         yield queue
+        yield from self.metrics._flow_metric_families()

@@ -1,5 +1,7 @@
 from . import importer
 from . import integration_backend
+from . import integration_backend_call
+from . import integration_backend_metrics
 from . import integration_binding
 from . import integration_conflict
 from . import integration_inbound_message
