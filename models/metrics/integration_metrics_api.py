@@ -55,12 +55,12 @@ class IntegrationMetricsApi(models.AbstractModel):
     def _flow_metric_families(self):
         """Add the REST API families, labelled with the route."""
         families = super()._flow_metric_families()
-        requests, throttled, buckets, sums = {}, {}, {}, {}
+        counts, throttled, buckets, sums = {}, {}, {}, {}
         rows = self.env["integration.api.traffic"]._latency_rows(
             ["route", "status_class", "status_code"]
         )
         for route, klass, status, bucket, calls, duration in rows:
-            requests[route, klass] = requests.get((route, klass), 0) + calls
+            counts[route, klass] = counts.get((route, klass), 0) + calls
             if status == THROTTLED_STATUS:
                 throttled[(route,)] = throttled.get((route,), 0) + calls
             by_bucket = buckets.setdefault((route,), {})
