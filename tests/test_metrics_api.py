@@ -64,7 +64,7 @@ class TestMetricsApi(FlowMetricsMixin, ApiCase):
         )
 
     def test_last_24_hours(self):
-        stats = self.env["integration.metrics"]._api_window(
+        stats = self.env["integration.metrics.api"]._api_window(
             fields.Datetime.now() - timedelta(hours=24)
         )
         ok = stats[GUESTS, "2xx"]

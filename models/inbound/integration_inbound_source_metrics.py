@@ -19,7 +19,7 @@ WINDOW = timedelta(hours=24)
 class IntegrationInboundSourceMetrics(models.Model):
     """The inbound source's figures of the last 24 hours, on its form.
 
-    Computed when read, from ``integration.metrics`` (SQL aggregates over the
+    Computed when read, from ``integration.metrics.inbound`` (SQL aggregates over the
     source's messages and audit lines): nothing is stored.
     """
 
@@ -53,7 +53,7 @@ class IntegrationInboundSourceMetrics(models.Model):
     )
 
     def _compute_metrics_24h(self):
-        metrics = self.env["integration.metrics"].sudo()
+        metrics = self.env["integration.metrics.inbound"].sudo()
         since = fields.Datetime.now() - WINDOW
         ids = [source.id for source in self if source.id]
         counts = metrics._inbound_counts(since, ids)

@@ -196,9 +196,13 @@ class IntegrationMetrics(models.AbstractModel):
     @api.model
     def _flow_metric_families(self):
         """The Prometheus metric families of the other flows (inbound, REST
-        API, sync), after the outbound ones: each flow's file extends this
-        method with ``super()`` and adds its families to the list."""
-        return []
+        API, sync), after the outbound ones; an addon adds its own by
+        extending this method with ``super()``."""
+        return [
+            *self.env["integration.metrics.inbound"]._metric_families(),
+            *self.env["integration.metrics.api"]._metric_families(),
+            *self.env["integration.metrics.sync"]._metric_families(),
+        ]
 
     @api.model
     def _attempt_totals(self):

@@ -16,9 +16,10 @@ from .integration_api_traffic import status_class
 
 
 class IntegrationMetricsApi(models.AbstractModel):
-    """The REST API figures of ``integration.metrics``."""
+    """The REST API figures, for ``integration.metrics`` and the reports."""
 
-    _inherit = "integration.metrics"
+    _name = "integration.metrics.api"
+    _description = "Integration Metrics: REST API"
 
     @api.model
     def _api_window(self, since):
@@ -52,9 +53,8 @@ class IntegrationMetricsApi(models.AbstractModel):
         return counts
 
     @api.model
-    def _flow_metric_families(self):
-        """Add the REST API families, labelled with the route."""
-        families = super()._flow_metric_families()
+    def _metric_families(self):
+        """The REST API metric families, labelled with the route."""
         counts, throttled, buckets, sums = {}, {}, {}, {}
         rows = self.env["integration.api.traffic"]._latency_rows(
             ["route", "status_class", "status_code"]
@@ -66,12 +66,12 @@ class IntegrationMetricsApi(models.AbstractModel):
             by_bucket = buckets.setdefault((route,), {})
             by_bucket[bucket] = by_bucket.get(bucket, 0) + calls
             sums[(route,)] = sums.get((route,), 0.0) + duration
-        families += [
+        return [
             prometheus_families.counter(
                 "integration_api_requests",
                 "REST API requests per route and status class.",
                 ["route", "status_class"],
-                requests,
+                counts,
             ),
             prometheus_families.counter(
                 "integration_api_throttled",
@@ -87,4 +87,3 @@ class IntegrationMetricsApi(models.AbstractModel):
                 sums,
             ),
         ]
-        return families

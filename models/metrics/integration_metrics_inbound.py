@@ -31,19 +31,18 @@ DELAY = SQL("extract(epoch FROM m.processed_at - m.create_date)")
 
 
 class IntegrationMetricsInbound(models.AbstractModel):
-    """The inbound figures of ``integration.metrics``."""
+    """The inbound figures, for ``integration.metrics`` and the source form."""
 
-    _inherit = "integration.metrics"
+    _name = "integration.metrics.inbound"
+    _description = "Integration Metrics: Inbound"
 
     @api.model
     def _flush_sources(self):
-        """Also write pending changes of inbound messages, sources and audit lines."""
-        res = super()._flush_sources()
+        """Write pending changes of inbound messages and sources before SQL reads."""
         self.env["integration.inbound.message"].flush_model(
             ["source_id", "state", "create_date", "processed_at"]
         )
         self.env["integration.inbound.source"].flush_model(["slug"])
-        return res
 
     @api.model
     def _inbound_counts(self, since=None, source_ids=None):
@@ -132,9 +131,8 @@ class IntegrationMetricsInbound(models.AbstractModel):
         return {row[0]: tuple(row[1:]) for row in self.env.cr.fetchall()}
 
     @api.model
-    def _flow_metric_families(self):
-        """Add the inbound families, labelled with the source's slug."""
-        families = super()._flow_metric_families()
+    def _metric_families(self):
+        """The inbound metric families, labelled with the source's slug."""
         self._flush_sources()
         self.env.cr.execute("SELECT id, slug FROM integration_inbound_source")
         slugs = dict(self.env.cr.fetchall())
@@ -156,7 +154,7 @@ class IntegrationMetricsInbound(models.AbstractModel):
             (slugs[source_id],): series
             for source_id, series in self._inbound_delay_histograms().items()
         }
-        families += [
+        return [
             prometheus_families.counter(
                 "integration_inbound_received",
                 "Inbound deliveries accepted and stored, per source.",
@@ -185,4 +183,3 @@ class IntegrationMetricsInbound(models.AbstractModel):
                 delays,
             ),
         ]
-        return families

@@ -28,17 +28,17 @@ CALL_ERROR = "error"
 
 
 class IntegrationMetricsSync(models.AbstractModel):
-    """The sync figures of ``integration.metrics``."""
+    """The sync figures, for ``integration.metrics`` and the backend form."""
 
-    _inherit = "integration.metrics"
+    _name = "integration.metrics.sync"
+    _description = "Integration Metrics: Sync"
 
     @api.model
     def _flush_sources(self):
-        """Also write pending changes of sync runs and conflicts."""
-        res = super()._flush_sources()
+        """Write pending changes of backends, runs and conflicts before SQL reads."""
+        self.env["integration.backend"].flush_model(["name"])
         self.env["integration.sync.run"].flush_model()
         self.env["integration.conflict"].flush_model(["backend_id", "state"])
-        return res
 
     @api.model
     def _sync_runs(self, since=None, backend_ids=None):
@@ -113,9 +113,8 @@ class IntegrationMetricsSync(models.AbstractModel):
         return stats
 
     @api.model
-    def _flow_metric_families(self):
-        """Add the sync families, labelled with the backend's id and name."""
-        families = super()._flow_metric_families()
+    def _metric_families(self):
+        """The sync metric families, labelled with the backend's id and name."""
         self.env.cr.execute("SELECT id, name FROM integration_backend")
         names = {
             backend_id: (str(backend_id), name or "")
@@ -142,7 +141,7 @@ class IntegrationMetricsSync(models.AbstractModel):
             by_bucket[bucket] = by_bucket.get(bucket, 0) + count
             sums[labels] = sums.get(labels, 0.0) + duration
         label_names = ["backend_id", "backend"]
-        families += [
+        return [
             prometheus_families.counter(
                 "integration_sync_runs",
                 "Sync runs per backend, kind and state (running, done, failed).",
@@ -175,4 +174,3 @@ class IntegrationMetricsSync(models.AbstractModel):
                 sums,
             ),
         ]
-        return families

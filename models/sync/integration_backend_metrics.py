@@ -22,7 +22,7 @@ class IntegrationBackendMetrics(models.Model):
     Every call of :meth:`_remote` is counted in ``integration.backend.call``
     with its duration and outcome, committed on its own so that the calls of a
     failing job count too. The figures are computed when read, from
-    ``integration.metrics`` (SQL aggregates): nothing is stored on the backend.
+    ``integration.metrics.sync`` (SQL aggregates): nothing is stored on the backend.
     """
 
     _inherit = "integration.backend"
@@ -60,7 +60,7 @@ class IntegrationBackendMetrics(models.Model):
     )
 
     def _compute_metrics_24h(self):
-        metrics = self.env["integration.metrics"].sudo()
+        metrics = self.env["integration.metrics.sync"].sudo()
         since = fields.Datetime.now() - WINDOW
         ids = [backend.id for backend in self if backend.id]
         runs = metrics._sync_runs(since, ids)
