@@ -123,3 +123,20 @@ class TestMetricsApi(FlowMetricsMixin, ApiCase):
             total = sum(count for (r, _s), count in sent.items() if r == route)
             self.assertSample(samples, f"{DURATION}_count", total, route=route)
         self.assertSample(samples, f"{DURATION}_count", 2, route="other")
+
+    def test_counts_past_the_retention_are_deleted(self):
+        Traffic = self.env["integration.api.traffic"]
+        old = Traffic.create(
+            {
+                "minute": fields.Datetime.now() - timedelta(days=31),
+                "route": GUESTS,
+                "status_code": 200,
+                "status_class": "2xx",
+                "latency_bucket": 0,
+                "call_count": 1,
+                "duration_sum_ms": 3,
+            }
+        )
+        Traffic._gc_call_counts()
+        self.assertFalse(old.exists())
+        self.assertEqual(Traffic.search_count([("route", "=", GUESTS)]), 4)

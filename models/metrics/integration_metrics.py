@@ -111,6 +111,8 @@ class IntegrationMetrics(models.AbstractModel):
     attempt is ever loaded into Python. The all-time Prometheus counters also add
     ``integration.metrics.total``, the attempts the retention purge deleted; the
     windows (at most 7 days, shorter than the retention) need only the live log.
+    The scrape adds the figures of the inbound, REST API and sync flows
+    (``integration.metrics.inbound``, ``.api`` and ``.sync``).
     """
 
     _name = "integration.metrics"
