@@ -16,6 +16,7 @@ from ..tools import remote_client
 from .flow_metrics_common import FlowMetricsMixin
 from .sync_common import API_KEY
 from .sync_common import ReferenceServer
+from .sync_common import SyncCase
 
 CALLS = "integration_backend_call_duration_seconds"
 
@@ -155,3 +156,28 @@ class TestMetricsSync(FlowMetricsMixin, HttpCase):
         self.assertGreater(backend.metrics_call_p95_ms_24h, 250)
         self.assertLessEqual(backend.metrics_call_p95_ms_24h, 500)
         self.assertGreaterEqual(backend.metrics_call_avg_ms_24h, 300 / 4)
+
+
+@tagged("post_install", "-at_install")
+class TestBackendCallCounts(SyncCase):
+    """Outside Odoo's HTTP test mode the counts commit on the module's own
+    connection, like in production."""
+
+    BOOKINGS = 2
+    GUESTS = 1
+
+    def test_count_commits_alone_while_the_backend_row_is_locked(self):
+        # The backend was created in this uncommitted transaction, which also
+        # locks its row: the count, on another connection, must not wait for it.
+        self.env.cr.execute(
+            "SELECT id FROM integration_backend WHERE id = %s FOR UPDATE",
+            (self.backend.id,),
+        )
+        self.backend._remote("GET", "bookings", {"page[size]": 1})
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "DELETE FROM integration_backend_call WHERE backend_ref = %s"
+                " RETURNING outcome, call_count",
+                (self.backend.id,),
+            )
+            self.assertEqual(cr.fetchall(), [("ok", 1)])

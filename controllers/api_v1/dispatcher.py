@@ -16,7 +16,6 @@ sent to a thread pool either.
 """
 
 import asyncio
-import logging
 import threading
 import time
 from io import BytesIO
@@ -28,8 +27,6 @@ from odoo.addons.fastapi.pools import fastapi_app_pool
 from odoo.http import request
 
 from ...tools.api_reference import API_PREFIX
-
-_logger = logging.getLogger(__name__)
 
 ROUTING_TYPE = "integration_api"
 # The route counted for a request that matched no route of the API: its path
@@ -99,9 +96,6 @@ class IntegrationApiDispatcher(FastApiDispatcher):
             label = OTHER_ROUTE
         else:
             label = f"{scope['method']} {API_PREFIX}{path}"
-        try:
-            request.env["integration.api.traffic"].sudo()._record(
-                label, status, (time.perf_counter() - started) * 1000
-            )
-        except Exception:  # a request is never refused for its metrics
-            _logger.exception("REST API request not counted in the metrics")
+        request.env["integration.api.traffic"].sudo()._record(
+            label, status, (time.perf_counter() - started) * 1000
+        )

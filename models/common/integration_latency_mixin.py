@@ -1,8 +1,11 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
+
+import psycopg2
 
 from odoo import api
 from odoo import fields
@@ -10,6 +13,8 @@ from odoo import models
 from odoo.tools import SQL
 
 from ...tools import latency
+
+_logger = logging.getLogger(__name__)
 
 RETENTION_PARAM = "integration_hub.call_counts_retention_days"
 DEFAULT_RETENTION_DAYS = 30
@@ -54,6 +59,21 @@ class IntegrationLatencyMixin(models.AbstractModel):
             "latency_bucket": latency.bucket_index(duration_ms),
             "duration_ms": duration_ms,
         }
+
+    @api.model
+    def _count(self, statement, params):
+        """Run the counting ``statement`` (a :class:`prepared.Statement`) with
+        ``params``, committed on its own; never raises.
+
+        The counting tables have no foreign key: on another connection, its
+        check would wait for the caller's transaction when that one holds (or
+        created) the referenced row, while the caller waits for the count. A
+        call is never failed by its count: an error is logged.
+        """
+        try:
+            statement.run(self.env, params)
+        except (psycopg2.Error, OSError):  # the call went through; not its count
+            _logger.exception("%s: a call could not be counted", self._name)
 
     @api.model
     def _latency_rows(self, group_by, since=None):

@@ -65,4 +65,4 @@ class IntegrationApiTraffic(models.Model):
         params.update(
             route=route, status_code=status_code, status_class=status_class(status_code)
         )
-        RECORD.run(self.env, params)
+        self._count(RECORD, params)

@@ -96,7 +96,7 @@ class IntegrationMetricsSync(models.AbstractModel):
         Call = self.env["integration.backend.call"]
         stats = {}
         for (backend_id,), (calls, avg_ms, p95_ms) in Call._window_latency(
-            ["backend_id"], since
+            ["backend_ref"], since
         ).items():
             if backend_ids is None or backend_id in backend_ids:
                 stats[backend_id] = {
@@ -106,7 +106,7 @@ class IntegrationMetricsSync(models.AbstractModel):
                     "p95_ms": p95_ms,
                 }
         for backend_id, outcome, _bucket, calls, _sum in Call._latency_rows(
-            ["backend_id", "outcome"], since
+            ["backend_ref", "outcome"], since
         ):
             if outcome == CALL_ERROR and backend_id in stats:
                 stats[backend_id]["errors"] += calls
@@ -134,7 +134,9 @@ class IntegrationMetricsSync(models.AbstractModel):
         calls, buckets, sums = {}, {}, {}
         for backend_id, outcome, bucket, count, duration in self.env[
             "integration.backend.call"
-        ]._latency_rows(["backend_id", "outcome"]):
+        ]._latency_rows(["backend_ref", "outcome"]):
+            if backend_id not in names:
+                continue  # a deleted backend's counts, until the retention
             labels = names[backend_id]
             calls[(*labels, outcome)] = calls.get((*labels, outcome), 0) + count
             by_bucket = buckets.setdefault(labels, {})
