@@ -23,6 +23,7 @@ from . import test_inbound_sources
 from . import test_inbound_unverified_traffic
 from . import test_inbound_webhooks
 from . import test_install_and_access
+from . import test_latency_buckets
 from . import test_metrics_api
 from . import test_metrics_dashboard
 from . import test_metrics_inbound
