@@ -113,7 +113,7 @@ FLOWS = """
                    ('GET /api/v1/bookings', 429, '4xx', 0))
                AS r(route, status, class, bucket);
     INSERT INTO integration_backend_call
-           (minute, backend_id, outcome, status_code, latency_bucket, call_count,
+           (minute, backend_ref, outcome, status_code, latency_bucket, call_count,
             duration_sum_ms)
     SELECT %(minute)s - make_interval(mins => m), %(backend)s, o.outcome, o.status,
            o.bucket, 3, 3 * (5 + 20 * o.bucket)
