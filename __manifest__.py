@@ -56,6 +56,7 @@
         "views/integration_dashboard_views.xml",
         "views/integration_idempotency_key_views.xml",
         "data/integration_dashboard_figure_data.xml",
+        "views/integration_flow_metrics_views.xml",
         "views/menus.xml",
     ],
     "assets": {

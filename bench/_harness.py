@@ -87,7 +87,9 @@ class OdooServer:
             self.db,
             http_port=self.port,
             workers=self.workers,
-            options={"log_level": "warn", **self.options},
+            # A gevent port of its own: on the default one, another checkout's
+            # benchmark makes the longpolling process fail and restart all run.
+            options={"log_level": "warn", "gevent_port": free_port(), **self.options},
             channels=self.channels,
             addons_extra=self.addons_path_extra,
         )

@@ -1,6 +1,6 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""``GET /integration/metrics``: the delivery metrics for Prometheus.
+"""``GET /integration/metrics``: the metrics of every flow for Prometheus.
 
 Scrapers authenticate with a bearer token kept in the system parameter
 ``integration_hub.metrics_token``; without it configured, nobody gets in.

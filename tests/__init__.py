@@ -32,8 +32,12 @@ from . import test_inbound_sources
 from . import test_inbound_unverified_traffic
 from . import test_inbound_webhooks
 from . import test_install_and_access
+from . import test_latency_buckets
+from . import test_metrics_api
 from . import test_metrics_dashboard
+from . import test_metrics_inbound
 from . import test_metrics_retention
+from . import test_metrics_sync
 from . import test_metrics_windows
 from . import test_netguard
 from . import test_outbound_circuit_concurrency

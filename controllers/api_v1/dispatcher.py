@@ -17,6 +17,7 @@ sent to a thread pool either.
 
 import asyncio
 import threading
+import time
 from io import BytesIO
 
 from a2wsgi.asgi import build_scope
@@ -25,7 +26,12 @@ from odoo.addons.fastapi.fastapi_dispatcher import FastApiDispatcher
 from odoo.addons.fastapi.pools import fastapi_app_pool
 from odoo.http import request
 
+from ...tools.api_reference import API_PREFIX
+
 ROUTING_TYPE = "integration_api"
+# The route counted for a request that matched no route of the API: its path
+# is not kept, so made-up paths add no rows to integration.api.traffic.
+OTHER_ROUTE = "other"
 _loops = threading.local()
 
 
@@ -43,6 +49,7 @@ class IntegrationApiDispatcher(FastApiDispatcher):
     routing_type = ROUTING_TYPE
 
     def dispatch(self, endpoint, args):
+        started = time.perf_counter()
         self.request.params = {}
         # The Werkzeug request's own environ, as fastapi's dispatcher takes it.
         environ = dict(self.request.httprequest._HTTPRequest__wrapped.environ)
@@ -75,4 +82,20 @@ class IntegrationApiDispatcher(FastApiDispatcher):
             )
             for name, value in start["headers"]
         ]
+        self._count(scope, start["status"], started)
         return self.request.make_response(body, headers=headers, status=start["status"])
+
+    def _count(self, scope, status, started):
+        """Count the request in ``integration.api.traffic`` under its route (the
+        method and the path template the app matched)."""
+        route = scope.get("route")
+        path = getattr(route, "path", "")
+        # A catch-all route (``{rest:path}``) answers paths the API does not
+        # serve: counted together, so made-up paths add no rows.
+        if not path or path.endswith(":path}"):
+            label = OTHER_ROUTE
+        else:
+            label = f"{scope['method']} {API_PREFIX}{path}"
+        request.env["integration.api.traffic"].sudo()._record(
+            label, status, (time.perf_counter() - started) * 1000
+        )

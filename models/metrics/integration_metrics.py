@@ -16,6 +16,7 @@ from odoo.tools import SQL
 
 from ...tools import backoff
 from ...tools import circuit as circuit_logic
+from ...tools import latency
 from ..outbound.integration_delivery import DELIVERY_PENDING
 
 WINDOWS = {
@@ -76,7 +77,7 @@ SOURCE_FIELDS = {
 }
 
 # Upper bounds (milliseconds) of the Prometheus latency histogram buckets.
-LATENCY_BUCKETS_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000)
+LATENCY_BUCKETS_MS = latency.BUCKETS_MS
 
 # The Prometheus figures of a group of attempts: count, latency sum and the
 # cumulative bucket counts as an array aligned with LATENCY_BUCKETS_MS (element i
@@ -92,6 +93,15 @@ ATTEMPT_COUNTERS = SQL(
 )
 
 
+def sql_any(column, values):
+    """``AND column = ANY(values)``, or nothing when ``values`` is None."""
+    if values is None:
+        return SQL()
+    if not values:
+        return SQL("AND FALSE")
+    return SQL("AND %s = ANY(%s)", SQL(column), list(values))
+
+
 class IntegrationMetrics(models.AbstractModel):
     """Delivery metrics computed from the attempt log with SQL aggregates.
 
@@ -101,6 +111,8 @@ class IntegrationMetrics(models.AbstractModel):
     attempt is ever loaded into Python. The all-time Prometheus counters also add
     ``integration.metrics.total``, the attempts the retention purge deleted; the
     windows (at most 7 days, shorter than the retention) need only the live log.
+    The scrape adds the figures of the inbound, REST API and sync flows
+    (``integration.metrics.inbound``, ``.api`` and ``.sync``).
     """
 
     _name = "integration.metrics"
@@ -183,6 +195,17 @@ class IntegrationMetrics(models.AbstractModel):
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_SqlCollector(self.env))
         return generate_latest(registry)
+
+    @api.model
+    def _flow_metric_families(self):
+        """The Prometheus metric families of the other flows (inbound, REST
+        API, sync), after the outbound ones; an addon adds its own by
+        extending this method with ``super()``."""
+        return [
+            *self.env["integration.metrics.inbound"]._metric_families(),
+            *self.env["integration.metrics.api"]._metric_families(),
+            *self.env["integration.metrics.sync"]._metric_families(),
+        ]
 
     @api.model
     def _attempt_totals(self):
@@ -331,3 +354,4 @@ class _SqlCollector:
             queue.add_metric(labels[endpoint_id], pending)
         yield state
         yield queue
+        yield from self.metrics._flow_metric_families()

@@ -10,7 +10,7 @@ buttons. Runs are planned by ``integration.sync.run``, pages imported by the
 importer (importer.py), bound records reconciled by ``integration.binding``.
 
 Requests to the remote (authentication, rate limit, the circuit breaker) are
-sent from integration_backend_remote.py; the circuit breaker is
+sent from integration_backend_client.py; the circuit breaker is
 integration_backend_circuit.py.
 """
 

@@ -27,7 +27,7 @@ from .integration_backend import AUTH_OAUTH2
 TOKEN_MARGIN = timedelta(seconds=60)
 
 
-class IntegrationBackendRemote(models.Model):
+class IntegrationBackendClient(models.Model):
     """Requests from a backend to its remote system."""
 
     _inherit = "integration.backend"
