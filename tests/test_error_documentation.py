@@ -22,7 +22,7 @@ from odoo.tests import tagged
 
 from ..controllers.metrics import TOKEN_PARAM
 from ..tools import api_reference
-from ..tools import signatures
+from ..tools import signature_scheme
 
 ADDON = Path(__file__).resolve().parent.parent
 NOT_SHIPPED = {"tests", "dev", "bench", ".build", ".git"}
@@ -58,10 +58,10 @@ def emitted_codes():
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                 found.setdefault(argument.value, f"{path.name}:{node.lineno}")
     for error in (
-        signatures.SignatureError,
-        *signatures.SignatureError.__subclasses__(),
+        signature_scheme.SignatureError,
+        *signature_scheme.SignatureError.__subclasses__(),
     ):
-        found.setdefault(error.code, "tools/signatures.py")
+        found.setdefault(error.code, "tools/signature_scheme.py")
     return found
 
 
