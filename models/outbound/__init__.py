@@ -2,6 +2,7 @@ from . import integration_circuit
 from . import integration_circuit_event
 from . import integration_delivery
 from . import integration_delivery_attempt
+from . import integration_delivery_recording
 from . import integration_delivery_sending
 from . import integration_endpoint
 from . import integration_endpoint_sending

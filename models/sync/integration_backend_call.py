@@ -3,6 +3,7 @@
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.tools import Query
 
 from ...tools import prepared
 
@@ -82,6 +83,8 @@ class IntegrationBackendCall(models.Model):
         Backend = self.env["integration.backend"].with_context(active_test=False)
         if operator == "any":
             return [("backend_ref", "in", Backend._search(value))]
+        if operator == "in" and isinstance(value, Query):
+            return [("backend_ref", "in", value)]  # a subquery of backend ids
         if operator in ("in", "=") and value is not False:
             ids = value if isinstance(value, list | tuple) else [value]
             return [("backend_ref", "in", [v for v in ids if v])]
