@@ -4,6 +4,7 @@
 the right window, and opens the list it counts; attempts per hour by outcome."""
 
 import re
+from datetime import timedelta
 
 from odoo.tests import TransactionCase
 from odoo.tests import new_test_user
@@ -110,3 +111,51 @@ class TestDashboardFigures(AttemptLogMixin, TransactionCase):
             all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:00", row.hour) for row in hours)
         )
         self.assertEqual(sum(hours.mapped("attempt_count")), 20 + 5 + 3 + 2)
+
+    def test_rest_api_and_backend_figures_count_the_last_24_hours(self):
+        now = self.env.cr.now().replace(tzinfo=None, second=0, microsecond=0)
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("integration_hub.allowed_networks", "127.0.0.1")
+        params.set_param("integration_hub.allow_http", "True")
+        # Never called: its counts are written below.
+        backend = self.env["integration.backend"].create(
+            {"name": "Figures backend", "base_url": "http://127.0.0.1:9"}
+        )
+
+        def traffic(minutes_ago, status, count):
+            return {
+                "minute": now - timedelta(minutes=minutes_ago),
+                "route": "GET /api/v1/bookings",
+                "status_code": status,
+                "status_class": f"{status // 100}xx",
+                "latency_bucket": 0,
+                "call_count": count,
+                "duration_sum_ms": 5.0 * count,
+            }
+
+        def call(minutes_ago, outcome, count):
+            return {
+                "minute": now - timedelta(minutes=minutes_ago),
+                "backend_ref": backend.id,
+                "outcome": outcome,
+                "status_code": 0 if outcome == "error" else 200,
+                "latency_bucket": 0,
+                "call_count": count,
+                "duration_sum_ms": 5.0 * count,
+            }
+
+        self.env["integration.api.traffic"].create(
+            [traffic(5, 200, 7), traffic(60, 429, 2), traffic(25 * 60, 200, 100)]
+        )
+        self.env["integration.backend.call"].create(
+            [call(5, "ok", 4), call(10, "error", 3), call(26 * 60, "error", 50)]
+        )
+        self.env.invalidate_all()
+        requests = self._figure("api_requests_24h")
+        # 7 answered and 2 throttled in the last 24 hours; throttling shows.
+        self.assertEqual((requests.value, requests.tone), ("9", "warning"))
+        errors = self._figure("backend_errors_24h")
+        self.assertEqual((errors.value, errors.tone), ("3", "danger"))
+        action = errors.action_open()
+        found = self.env[action["res_model"]].search(action["domain"])
+        self.assertEqual(sum(found.mapped("call_count")), 3)

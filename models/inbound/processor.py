@@ -299,11 +299,13 @@ class Processor:
             returned = action.with_context(
                 active_model=message._name, active_id=message.id, active_ids=message.ids
             ).run()
-            return STATE_DONE, _(
-                "Server action %(name)s ran%(returned)s.",
-                name=action.name,
-                returned=f": {returned}" if returned else "",
-            )
+            if returned:
+                return STATE_DONE, _(
+                    "Server action %(name)s ran: %(returned)s.",
+                    name=action.name,
+                    returned=returned,
+                )
+            return STATE_DONE, _("Server action %(name)s ran.", name=action.name)
         if not handler:
             return STATE_IGNORED, text
         if isinstance(handler, str):

@@ -86,7 +86,10 @@ class IntegrationDashboardFigure(models.Model):
     # Values: (text shown, tone) ---------------------------------------------
 
     def _count(self, model, domain, bad_when_any=True):
-        count = self.env[model].search_count(domain)
+        return self._tone(self.env[model].search_count(domain), bad_when_any)
+
+    def _tone(self, count, bad_when_any=True):
+        """``count`` as a tile's text and tone: danger when any is bad."""
         tone = "danger" if count and bad_when_any else ("info" if count else "muted")
         return str(count), tone
 
@@ -162,3 +165,13 @@ class IntegrationDashboardFigure(models.Model):
         return self._count(
             "integration.endpoint.health", [("health", "in", ("failing", "disabled"))]
         )
+
+    def _value_api_requests_24h(self):
+        window = self.env["integration.metrics.api"]._api_window(self._since())
+        requests = sum(stats["requests"] for stats in window.values())
+        throttled = sum(stats["throttled"] for stats in window.values())
+        return str(requests), "warning" if throttled else "info"
+
+    def _value_backend_errors_24h(self):
+        calls = self.env["integration.metrics.sync"]._sync_calls(self._since())
+        return self._tone(sum(stats["errors"] for stats in calls.values()))

@@ -43,7 +43,10 @@ registry.category("web_tour.tours").add("integration_hub_inbound_reprocess", {
             run: "click",
         },
         {
-            trigger: ".o_form_view .o_arrow_button_current:contains(Queued)",
+            // Queued again: the button is gone (the test then checks the
+            // message's state and processes it).
+            content: "The message is queued for processing",
+            trigger: ".o_form_view .o_form_statusbar:not(:has(button[name=action_reprocess]))",
         },
     ],
 });
