@@ -9,26 +9,27 @@ channel left out of the setting falls back to its parent. Without any
 setting, queue_job runs ``root:1``: one job at a time in all.
 """
 
+from odoo.addons.queue_job.jobrunner.channels import ChannelManager
+
 # The runner's own default (queue_job's jobrunner, when nothing is configured).
 DEFAULT_CHANNELS = "root:1"
 
 
 def parse_capacities(config_string):
-    """``{channel name: capacity}`` of a ``channels`` setting, with queue_job's
-    syntax: entries separated by commas or lines, ``name[:capacity[:opts]]``,
-    capacity 1 when absent, the ``root.`` prefix optional."""
-    capacities = {}
-    for entry in (config_string or DEFAULT_CHANNELS).replace("\n", ",").split(","):
-        items = [item.strip() for item in entry.split(":")]
-        if not items[0]:
-            continue
-        name = items[0] if items[0].startswith("root") else f"root.{items[0]}"
-        try:
-            capacity = int(items[1]) if len(items) > 1 else 1
-        except ValueError:
-            capacity = 1
-        capacities[name] = capacity
-    return capacities
+    """``{channel name: capacity}`` of a ``channels`` setting, parsed by
+    queue_job's own parser (capacity 1 when absent, the ``root.`` prefix
+    optional). A setting the runner could not read either counts as
+    ``root:1``."""
+    try:
+        configs = ChannelManager.parse_simple_config(config_string or DEFAULT_CHANNELS)
+    except ValueError:
+        configs = ChannelManager.parse_simple_config(DEFAULT_CHANNELS)
+    return {
+        config["name"]
+        if config["name"].startswith("root")
+        else f"root.{config['name']}": config.get("capacity", 1)
+        for config in configs
+    }
 
 
 def channel_capacity(config_string, channel):

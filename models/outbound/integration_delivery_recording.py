@@ -232,9 +232,12 @@ class IntegrationDeliveryRecording(models.Model):
         if not event_log.enabled():
             return
         states = {update[0]: update[1] for update in updates}
-        for attempt in attempts:
-            values = dict(zip(ATTEMPT_COLUMNS, attempt, strict=False))
-            delivery = self.browse(values["delivery_id"])
+        rows = [
+            dict(zip(ATTEMPT_COLUMNS, attempt, strict=False)) for attempt in attempts
+        ]
+        # One recordset, so that anything not yet cached is read for all at once.
+        deliveries = self.browse(values["delivery_id"] for values in rows)
+        for delivery, values in zip(deliveries, rows, strict=True):
             event_log.log_event(
                 event_log.DELIVERY_ATTEMPT,
                 values["outcome"],
