@@ -15,7 +15,6 @@ the faults benchmark: every piece can be killed and restarted.
 
 import contextlib
 import itertools
-import multiprocessing
 import os
 import shutil
 import signal
@@ -226,22 +225,9 @@ def _balance(port, backends, ready):
         threading.Thread(target=serve, args=(client,), daemon=True).start()
 
 
-class Balancer:
+class Balancer(_harness.ServerProcess):
     """Round robin over ``backends`` (ports), per connection, on ``port``."""
 
     def __init__(self, port, backends):
+        super().__init__(_balance, port, backends)
         self.port, self.backends = port, backends
-        self.process = None
-
-    def __enter__(self):
-        ready = multiprocessing.Event()
-        self.process = multiprocessing.Process(
-            target=_balance, args=(self.port, self.backends, ready), daemon=True
-        )
-        self.process.start()
-        ready.wait(10)
-        return self
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.join(5)

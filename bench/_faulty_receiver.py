@@ -19,7 +19,6 @@ out) does not commit, like a web framework cancelling the request.
 """
 
 import json
-import multiprocessing
 import select
 import socket
 import struct
@@ -31,6 +30,8 @@ from collections import Counter
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
+
+import _harness
 
 STARTED = time.monotonic()
 
@@ -126,26 +127,13 @@ def _serve(port, ready):
     server.serve_forever()
 
 
-class FaultyReceiver:
+class FaultyReceiver(_harness.ServerProcess):
     """The receiver process on ``port``, for the time of a ``with``."""
 
     def __init__(self, port):
+        super().__init__(_serve, port)
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.process = None
-
-    def __enter__(self):
-        ready = multiprocessing.Event()
-        self.process = multiprocessing.Process(
-            target=_serve, args=(self.port, ready), daemon=True
-        )
-        self.process.start()
-        ready.wait(10)
-        return self
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.join(5)
 
     def stats(self, scenario):
         with urllib.request.urlopen(f"{self.url}/stats/{scenario}", timeout=10) as r:

@@ -8,6 +8,7 @@ Odoo with HTTP workers and the queue_job runner on a free port of 127.0.0.1.
 """
 
 import contextlib
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -45,6 +46,29 @@ def percentile(values, fraction):
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
     return ordered[index]
+
+
+class ServerProcess:
+    """``serve(*args, ready)`` in a process of its own for the time of a
+    ``with``: entered once ``serve`` sets ``ready`` (10 s at most), stopped on
+    exit."""
+
+    def __init__(self, serve, *args):
+        self._serve, self._args = serve, args
+        self.process = None
+
+    def __enter__(self):
+        ready = multiprocessing.Event()
+        self.process = multiprocessing.Process(
+            target=self._serve, args=(*self._args, ready), daemon=True
+        )
+        self.process.start()
+        ready.wait(10)
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.join(5)
 
 
 class OdooServer:
