@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # Odoo's test runner runs the test modules imported here: every tests/test_*.py
 # (dev/hub.py test checks that none is missing).
+from . import shared_transaction
 from . import test_api_access
 from . import test_api_concurrency
 from . import test_api_document_truth
@@ -67,3 +68,7 @@ from . import test_sync_echo_and_realtime
 from . import test_sync_faults
 from . import test_sync_full_and_delta
 from . import test_sync_mapping
+
+# Requests and jobs in Odoo's test mode share the test's transaction: the
+# module's own transactions stay in it (see shared_transaction).
+shared_transaction.install()

@@ -11,6 +11,7 @@ from odoo.tests import HttpCase
 from odoo.tests import new_test_user
 from odoo.tests import tagged
 
+from ..models.outbound.integration_endpoint_sending import SENDER_LOCK_NAMESPACE
 from .outbound_common import OutboundMixin
 from .outbound_common import Receiver
 from .outbound_common import Reply
@@ -183,3 +184,33 @@ class TestDeliveryOutcomes(OutboundMixin, HttpCase):
             self.run_jobs()
         self.assertEqual(delivery.state, "delivered")
         self.assertEqual(len(receiver.requests), 1)
+
+    def test_crash_safe_sending_records_each_attempt(self):
+        # Settings > Crash-safe sending: the job sends on a cursor of its own,
+        # committing each attempt, under a session lock it gives back.
+        self.env["ir.config_parameter"].sudo().set_param(
+            "integration_hub.record_each_attempt", "True"
+        )
+        with Receiver(default=Reply(200)) as receiver:
+            endpoint = self._new_endpoint(receiver.url, max_concurrency=1)
+            receiver.replies.append(Reply(503))
+            Event = self.env["integration.event"]
+            deliveries = self.env["integration.delivery"]
+            for number in range(4):
+                deliveries |= Event.emit("outbound.test", {"n": number}).delivery_ids
+            self.assertEqual(self.run_jobs(), 1)
+        self.assertEqual(len(receiver.requests), 4)
+        self.env.invalidate_all()  # written by the job's own cursor
+        self.assertEqual(
+            sorted(deliveries.mapped("state")),
+            ["delivered", "delivered", "delivered", "pending"],
+        )
+        self.assertEqual(
+            sorted(deliveries.attempt_ids.mapped("status_code")), [200, 200, 200, 503]
+        )
+        self.env.cr.execute(
+            """SELECT count(*) FROM pg_locks
+                WHERE locktype = 'advisory' AND classid = %s AND objid = %s""",
+            (SENDER_LOCK_NAMESPACE, endpoint.id),
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "the sender lock is given back")

@@ -56,9 +56,16 @@ class TestPreparedStatements(TransactionCase):
         self.assertEqual(value, 3, "the next run opens a new connection")
         self.assertNotEqual(new_pid, pid)
 
-    def test_test_mode_runs_on_the_test_cursor(self):
+    def test_test_mode_prepares_on_the_test_connection(self):
         self.registry.enter_test_mode(self.cr)
         self.addCleanup(self.registry.leave_test_mode)
+        self.cr.execute("SAVEPOINT before_prepare")
         ((_value, pid, _double),) = ECHO.run(self.env, {"number": 1})
         self.env.cr.execute("SELECT pg_backend_pid()")
-        self.assertEqual(pid, self.env.cr.fetchone()[0])
+        self.assertEqual(pid, self.env.cr.fetchone()[0], "the test's transaction")
+        # A test rolling back to its savepoint keeps what was prepared.
+        self.cr.execute("ROLLBACK TO SAVEPOINT before_prepare")
+        ((plus_one, _pid, _double),) = ECHO.run(self.env, {"number": 4})
+        self.assertEqual(plus_one, 5)
+        ((count,),) = PREPARED_HERE.run(self.env, {"name": ECHO.name})
+        self.assertEqual(count, 1, "prepared once on the test's connection")

@@ -1,22 +1,18 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Statements prepared once per worker, on connections of the module's own.
+"""Statements prepared once per connection, on connections of the module's own.
 
 Odoo hands every request a pooled connection reset with ``DISCARD ALL``, which
 drops the prepared statements and the query plans of the session, foreign key
 checks included: a statement run on it is parsed and planned again each time.
 For the statements hot paths run (storing an inbound delivery, counting a
-block of rate-limit requests), the planning costs more than the execution. This
-module keeps a few connections per process, in autocommit, on which such a
-statement is prepared the first time and then only executed.
+block of rate-limit requests), the planning costs more than the execution. Such
+a statement runs on one of the process's own autocommit connections
+(``transactions.autocommit_connection``), on which it is prepared the first time
+and then only executed.
 
 Only self-contained statements belong here: each runs as its own transaction,
-outside the request's, and sees only committed data. In test mode they run on
-the test's cursor instead (the test's transaction holds the data they read, and
-rolls back what they write): Odoo's tests share one uncommitted transaction,
-which no other connection can see. The own-connection path is what
-``test_prepared_statements`` (outside test mode), the multi-worker test of
-``test_inbound_concurrency`` and the benchmarks run.
+outside the request's, and sees only committed data.
 
 What it gains, measured with ``make bench NAME=inbound`` (interleaved runs,
 medians): run instead in the request's transaction, the statements take about
@@ -24,24 +20,13 @@ medians): run instead in the request's transaction, the statements take about
 the signed/bare ratio drops by about 0.14 (0.67 -> 0.53).
 """
 
-import contextlib
-import os
 import re
-import threading
 
 import psycopg2
 
-from odoo import sql_db
+from . import transactions
 
-# Idle connections kept per database and process; more are opened when several
-# threads need one at once (threaded server), and closed when given back.
-MAX_IDLE = 2
 _PARAMETER = re.compile(r"%\((\w+)\)s")
-
-_lock = threading.Lock()
-# (pid, dbname) -> idle connections. The pid keeps a forked worker off its
-# parent's connections.
-_idle = {}
 
 
 class Statement:
@@ -68,23 +53,20 @@ class Statement:
 
     def run(self, env, params):
         """Run the statement with ``params`` (by name) as a transaction of its
-        own on ``env``'s database; return its rows.
-
-        In test mode it runs on ``env.cr``, in the test's transaction.
-        """
-        if env.registry.in_test_mode():
-            env.cr.execute(self.query, params)
-            return env.cr.fetchall()
+        own on ``env``'s database; return its rows."""
         values = [params[name] for name in self.parameters]
         try:
-            return self._run(env.cr.dbname, values)
+            return self._run(env, values)
         except (psycopg2.OperationalError, psycopg2.InterfaceError):
             if not self.idempotent:
                 raise
-            return self._run(env.cr.dbname, values)
+            return self._run(env, values)
 
-    def _run(self, dbname, values):
-        with _connection(dbname) as cnx, cnx.cursor() as cursor:
+    def _run(self, env, values):
+        with (
+            transactions.autocommit_connection(env) as cnx,
+            cnx.cursor() as cursor,
+        ):
             if self.name not in cnx.prepared:
                 cursor.execute(self._prepare)
                 cnx.prepared.add(self.name)
@@ -96,43 +78,3 @@ def sql_literal(text):
     """``text`` as an SQL string literal (for constants written into a
     statement)."""
     return "'" + text.replace("'", "''") + "'"
-
-
-class _Connection(psycopg2.extensions.connection):
-    """A connection remembering what was prepared on it."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.prepared = set()
-
-
-@contextlib.contextmanager
-def _connection(dbname):
-    """An autocommit connection to ``dbname``, the process's own.
-
-    A connection on which anything failed is closed, not reused: the statements
-    prepared on it may be what failed.
-    """
-    key = (os.getpid(), dbname)
-    with _lock:
-        idle = _idle.get(key)
-        cnx = idle.pop() if idle else None
-    if cnx is None or cnx.closed:
-        _db, info = sql_db.connection_info_for(dbname)
-        cnx = psycopg2.connect(connection_factory=_Connection, **info)
-        cnx.autocommit = True
-    try:
-        yield cnx
-    except BaseException:
-        cnx.close()
-        raise
-    _give_back(key, cnx)
-
-
-def _give_back(key, cnx):
-    with _lock:
-        idle = _idle.setdefault(key, [])
-        if len(idle) < MAX_IDLE:
-            idle.append(cnx)
-            return
-    cnx.close()

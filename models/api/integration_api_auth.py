@@ -147,8 +147,7 @@ class IntegrationApiAuth(models.AbstractModel):
         must be visible to them at once, whatever becomes of the request. READ
         COMMITTED lets a request that waited on another's counter row or claim
         read what that one committed, instead of failing with a serialisation
-        error under Odoo's REPEATABLE READ. (Tests get a savepoint of their
-        shared transaction, whose level cannot change.)
+        error under Odoo's REPEATABLE READ.
         """
         with transactions.read_committed_cursor(self.env.registry) as cr:
             yield self.env(cr=cr)

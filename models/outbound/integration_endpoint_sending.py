@@ -136,17 +136,15 @@ class IntegrationEndpointSending(models.Model):
         cursor keeps queue_job's lock row, which tells the runner the job is
         alive). The one-sender-per-endpoint lock is then a session advisory
         lock, which survives those commits and is released at the end or when
-        a dead worker's connection closes. Called in a request or in a test
-        transaction, sending stays in the caller's transaction.
+        a dead worker's connection closes. Called outside a job (a button, a
+        request), sending stays in the caller's transaction.
         """
         if self.state != ENDPOINT_ACTIVE:
             return _("Endpoint %s is not active; its deliveries wait.", self.name)
         registry = self.env.registry
-        if (
-            not self.env.context.get("job_uuid")
-            or registry.in_test_mode()
-            or not self.env["ir.config_parameter"].sudo().get_param(RECORD_EACH_ATTEMPT)
-        ):
+        if not self.env.context.get("job_uuid") or not self.env[
+            "ir.config_parameter"
+        ].sudo().get_param(RECORD_EACH_ATTEMPT):
             # Transaction-scoped: released when the caller's transaction ends.
             self._take_sender_lock("pg_try_advisory_xact_lock")
             return self._send_due_batches()
