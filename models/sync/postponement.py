@@ -8,7 +8,8 @@ the job: it raises queue_job's ``RetryableJobError`` for the seconds until the
 circuit lets trial calls through, with ``ignore_retry`` so that an outage never
 uses up the job's retries. queue_job rolls the job's transaction back and sets
 it pending again with that ``eta``. Outside a stored job (a call made from the
-back office, or jobs run at once in tests) the error goes on to the caller.
+back office, or jobs run at once with queue_job's ``queue_job__no_delay``) the
+error goes on to the caller.
 """
 
 from odoo.addons.queue_job.exception import RetryableJobError
