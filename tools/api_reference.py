@@ -210,15 +210,6 @@ def error_code_areas():
     ]
 
 
-def all_error_codes():
-    """Every error code the module documents, to its HTTP status."""
-    return {
-        code: entry[0]
-        for _anchor, _title, _routes, codes in error_code_areas()
-        for code, entry in codes.items()
-    }
-
-
 def example_envelope(code, meaning, base_url):
     """The error envelope answered with ``code``, as indented JSON for the
     docs page."""

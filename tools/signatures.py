@@ -216,7 +216,6 @@ class HmacSha256(SignatureScheme):
 #: The schemes the hub ships, in the order the selection lists show them.
 BUILTIN_SCHEMES = (StandardWebhooks(), GitHub(), Stripe(), Shopify(), HmacSha256())
 SCHEMES = tuple(scheme.code for scheme in BUILTIN_SCHEMES)
-OUTBOUND_SCHEMES = tuple(scheme.code for scheme in BUILTIN_SCHEMES if scheme.outbound)
 
 
 def idempotency_key(

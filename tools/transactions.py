@@ -133,16 +133,6 @@ def substitute(transactions):
     return previous
 
 
-@contextlib.contextmanager
-def substituted(transactions):
-    """Use ``transactions`` instead of the current ones within the block."""
-    previous = substitute(transactions)
-    try:
-        yield transactions
-    finally:
-        substitute(previous)
-
-
 def switch_to_read_committed(cr, registry):
     """:meth:`Transactions.switch_to_read_committed` of the current ones."""
     _current.switch_to_read_committed(cr, registry)
