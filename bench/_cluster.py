@@ -56,23 +56,8 @@ class PrivatePostgres(hub.Postgres):
     def restart(self):
         """Restart the server (fast shutdown: sessions are cut, as on a
         fail-over or a package upgrade)."""
-        hub.run(
-            self._as_owner(
-                [
-                    self._bin("pg_ctl"),
-                    "-D",
-                    self.data,
-                    # The new server's output goes there, not to our pipe.
-                    "-l",
-                    self.dir / "server.log",
-                    "-m",
-                    "fast",
-                    "-w",
-                    "restart",
-                ]
-            ),
-            quiet=True,
-        )
+        # The new server's output goes to its log, not to our pipe.
+        self.pg_ctl("-l", self.dir / "server.log", "-m", "fast", "-w", "restart")
 
     def stop(self):
         super().stop()

@@ -36,25 +36,12 @@ CLIENTS = int(os.environ.get("API_BENCH_CLIENTS", "4"))
 ROUND_SECONDS = float(os.environ.get("API_BENCH_ROUND_SECONDS", "5"))
 ROUNDS = int(os.environ.get("API_BENCH_ROUNDS", "3"))
 PER_PAGE = 100
-# The fields the API serves for a booking, read the JSON-RPC way.
-FIELDS = [
-    "name",
-    "status",
-    "check_in",
-    "check_out",
-    "room",
-    "adults",
-    "children",
-    "amount",
-    "currency_id",
-    "notes",
-    "guest_id",
-    "write_date",
-]
 
 
 def prepare(server):
-    """Bookings, a guest and an API key of the administrator; return the key."""
+    """Bookings, a guest and an API key of the administrator; return the key,
+    the administrator's id and the fields the API serves for a booking (read
+    the JSON-RPC way)."""
     with server.env() as env:
         env["ir.config_parameter"].set_param(
             "integration_hub.api_rate_limit", "1000000000"
@@ -87,7 +74,8 @@ def prepare(server):
             .sudo()
             ._generate(None, "bench", None)
         )
-        return key, admin.id
+        declaration = env["integration.booking"]._integration_declaration()
+        return key, admin.id, [*declaration.fields, "write_date"]
 
 
 def api_call(session, url, key):
@@ -100,7 +88,7 @@ def api_call(session, url, key):
     assert len(response.json()["data"]) == PER_PAGE
 
 
-def jsonrpc_call(session, url, db, uid, key):
+def jsonrpc_call(session, url, db, uid, key, fields):
     payload = {
         "jsonrpc": "2.0",
         "method": "call",
@@ -115,7 +103,7 @@ def jsonrpc_call(session, url, db, uid, key):
                 "integration.booking",
                 "search_read",
                 [[]],
-                {"fields": FIELDS, "limit": PER_PAGE, "order": "id"},
+                {"fields": fields, "limit": PER_PAGE, "order": "id"},
             ],
         },
     }
@@ -146,13 +134,13 @@ def measure(call, seconds):
 
 def main():
     with _harness.OdooServer("api", workers=2) as server:
-        key, uid = prepare(server)
+        key, uid, fields = prepare(server)
 
         def api(session):
             api_call(session, server.url, key)
 
         def jsonrpc(session):
-            jsonrpc_call(session, server.url, server.db, uid, key)
+            jsonrpc_call(session, server.url, server.db, uid, key, fields)
 
         # Warm both paths: worker registries, caches, the verified key.
         measure(api, 2)

@@ -333,6 +333,14 @@ class Postgres:
             )
         return [runuser, "-u", self.os_user, "--", *cmd]
 
+    def pg_ctl(self, *args, check=True):
+        """Run ``pg_ctl`` on this cluster's data folder, as its owner."""
+        run(
+            self._as_owner([self._bin("pg_ctl"), "-D", self.data, *args]),
+            check=check,
+            quiet=True,
+        )
+
     def ready(self):
         proc = subprocess.run(
             [self._bin("pg_isready"), "-q", "-h", self.host, "-p", str(self.port)],
@@ -382,23 +390,8 @@ class Postgres:
             "-c max_connections=200 -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off -c shared_buffers=256MB"
         )
-        run(
-            self._as_owner(
-                [
-                    self._bin("pg_ctl"),
-                    "-D",
-                    self.data,
-                    "-l",
-                    self.dir / "server.log",
-                    "-o",
-                    options,
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ]
-            ),
-            quiet=True,
+        self.pg_ctl(
+            "-l", self.dir / "server.log", "-o", options, "-w", "-t", "60", "start"
         )
         self.started = True
         say(f"PostgreSQL started on {self.host}:{self.port}")
@@ -406,13 +399,7 @@ class Postgres:
     def stop(self):
         """Stop the server if this process started it."""
         if self.started:
-            run(
-                self._as_owner(
-                    [self._bin("pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop"]
-                ),
-                check=False,
-                quiet=True,
-            )
+            self.pg_ctl("-m", "fast", "-w", "stop", check=False)
             self.started = False
             say("PostgreSQL stopped")
 

@@ -286,27 +286,23 @@ class TestApiWrites(ApiCase):
 
     def test_protocol_errors_on_writes(self):
         document = self.booking_document(self.ada)
-        form = self.call(
-            "POST",
-            "/api/v1/bookings",
-            raw="reference=x",
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-        self.assert_error(form, 415, "unsupported_media_type")
-        broken = self.call(
-            "POST",
-            "/api/v1/bookings",
-            raw='{"data": ',
-            headers={"Content-Type": "application/json"},
-        )
-        self.assert_error(broken, 400, "invalid_json")
-        nan = self.call(
-            "POST",
-            "/api/v1/bookings",
-            raw='{"data": NaN}',
-            headers={"Content-Type": "application/json"},
-        )
-        self.assert_error(nan, 400, "invalid_json")
+        for raw, content_type, status, code in (
+            (
+                "reference=x",
+                "application/x-www-form-urlencoded",
+                415,
+                "unsupported_media_type",
+            ),
+            ('{"data": ', "application/json", 400, "invalid_json"),
+            ('{"data": NaN}', "application/json", 400, "invalid_json"),
+        ):
+            response = self.call(
+                "POST",
+                "/api/v1/bookings",
+                raw=raw,
+                headers={"Content-Type": content_type},
+            )
+            self.assert_error(response, status, code)
         huge = self.booking_document(self.ada, adults=10**30)
         self.assert_error(
             self.call("POST", "/api/v1/bookings", body=huge), 422, "validation_failed"

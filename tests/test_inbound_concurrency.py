@@ -134,27 +134,21 @@ class TestInboundConcurrency(BaseCase):
                 self.server.wait()
         odoo.sql_db.close_db(self.db)
 
-    def test_twenty_simultaneous_duplicates(self):
-        body = json.dumps({"type": "ihtest.concurrent", "data": {"id": 1}}).encode()
-        headers = {
-            "Content-Type": "application/json",
-            **library_headers(SW_SECRET, body),
-        }
+    def _deliver_at_once(self, body, headers_of):
+        """POST ``body`` to the race source from THREADS threads released at
+        once (thread ``index`` sends ``headers_of(index)``); their responses, in
+        thread order."""
         barrier = threading.Barrier(THREADS)
-        answers = [None] * THREADS
+        responses = [None] * THREADS
 
         def deliver(index):
+            headers = headers_of(index)
             barrier.wait()
-            response = requests.post(
+            responses[index] = requests.post(
                 f"{self.url}/integration/webhook/race",
                 data=body,
                 headers=headers,
                 timeout=30,
-            )
-            answers[index] = (
-                response.status_code,
-                response.content,
-                response.headers.get("Idempotent-Replayed"),
             )
 
         threads = [threading.Thread(target=deliver, args=(i,)) for i in range(THREADS)]
@@ -162,6 +156,22 @@ class TestInboundConcurrency(BaseCase):
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
+        return responses
+
+    def test_twenty_simultaneous_duplicates(self):
+        body = json.dumps({"type": "ihtest.concurrent", "data": {"id": 1}}).encode()
+        headers = {
+            "Content-Type": "application/json",
+            **library_headers(SW_SECRET, body),
+        }
+        answers = [
+            (
+                response.status_code,
+                response.content,
+                response.headers.get("Idempotent-Replayed"),
+            )
+            for response in self._deliver_at_once(body, lambda _index: headers)
+        ]
         self.assertEqual([status for status, _b, _r in answers], [202] * THREADS)
         self.assertEqual(len({content for _s, content, _r in answers}), 1)
         replayed = [flag for _s, _b, flag in answers if flag == "true"]
@@ -196,29 +206,17 @@ class TestInboundConcurrency(BaseCase):
         if time.time() % 60 > 45:
             time.sleep(60 - time.time() % 60)
         body = json.dumps({"type": "ihtest.flood", "data": {"id": 2}}).encode()
-        barrier = threading.Barrier(THREADS)
-        answers = [None] * THREADS
 
-        def deliver(index):
+        def headers_of(index):
             secret = SW_SECRET if index % 2 else OTHER_SECRET
-            headers = {
+            return {
                 "Content-Type": "application/json",
                 **library_headers(secret, body),
             }
-            barrier.wait()
-            response = requests.post(
-                f"{self.url}/integration/webhook/race",
-                data=body,
-                headers=headers,
-                timeout=30,
-            )
-            answers[index] = response.status_code
 
-        threads = [threading.Thread(target=deliver, args=(i,)) for i in range(THREADS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        answers = [
+            response.status_code for response in self._deliver_at_once(body, headers_of)
+        ]
         self.assertEqual(answers[1::2], [202] * (THREADS // 2))
         self.assertEqual(answers[0::2], [401] * (THREADS // 2))
         self.assertEqual(

@@ -19,6 +19,8 @@ UPDATED_SINCE_FILTER = (
     "datetime",
     "Changed at or after this time (ISO 8601).",
 )
+# The REST sort key every collection offers on its records' last change.
+UPDATED_AT_SORT = "updated_at"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,14 +58,35 @@ class Resource:
     relationships: dict = dataclasses.field(default_factory=dict)
     #: Relationships the remote embeds (``include=``) when one record is fetched.
     include: tuple = ()
-    #: Fields whose change is pushed to two-way backends and announced.
-    synced_fields: frozenset = frozenset()
+    #: Fields whose change is pushed to two-way backends and announced; by
+    #: default every field the declaration maps (:attr:`fields`).
+    synced_fields: frozenset = None
     #: REST filters: name -> (field, operator, kind, description).
     filters: dict = dataclasses.field(default_factory=dict)
-    #: REST sort keys: name -> field.
+    #: REST sort keys: name -> field; ``updated_at`` (the record's last change)
+    #: is added last where not declared, like :data:`UPDATED_SINCE_FILTER`.
     sorts: dict = dataclasses.field(default_factory=dict)
     #: What DELETE does, in the API document.
     delete_rule: str = ""
+
+    def __post_init__(self):
+        # A frozen dataclass: the derived defaults are set the way dataclasses
+        # set fields themselves.
+        if self.synced_fields is None:
+            object.__setattr__(self, "synced_fields", frozenset(self.fields))
+        if UPDATED_AT_SORT not in self.sorts:
+            object.__setattr__(
+                self, "sorts", {**self.sorts, UPDATED_AT_SORT: "write_date"}
+            )
+
+    @property
+    def fields(self):
+        """The model's fields the declaration maps, in document order: each
+        attribute's (a coded one's many2one), then each relationship's."""
+        return (
+            *(self.codes.get(key, (key,))[0] for key in self.attributes.values()),
+            *(field for field, _target in self.relationships.values()),
+        )
 
     @property
     def depends(self):

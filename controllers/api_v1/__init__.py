@@ -5,7 +5,8 @@
 ``dispatcher`` hands requests to the app without reading their body,
 ``dependencies`` authenticates, limits and reads the body, ``schemas`` holds the
 pydantic documents of the envelope, ``error_handlers`` answers every failure in
-the error envelope, ``routers`` builds the routes of each declared collection and
+the error envelope, ``parameters`` declares what each operation takes and makes
+its handler, ``routers`` builds the routes of each declared collection and
 ``docs`` serves the OpenAPI document and the human page.
 """
 

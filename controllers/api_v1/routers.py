@@ -5,31 +5,20 @@
 Each collection gets list and create on ``/<collection>``, and read, replace,
 patch and delete on ``/<collection>/{id}``; the other methods of those paths
 answer 405 with ``Allow``, any other path 404, all in the error envelope.
-Query parameters and headers are declared for the document only: the API
-model checks each exactly as documented, after authentication, and answers
-400 with one detail per fault (so a malformed request never costs a key check
-more than a well-formed one).
+This module documents each operation's answers (status, body, headers,
+error codes); the parameters each operation takes, and its handler, come from
+:mod:`.parameters` (checked by the API model, so a malformed request never
+costs a key check more than a well-formed one).
 """
 
-import inspect
-from typing import Annotated
-
 from fastapi import APIRouter
-from fastapi import Depends
-from fastapi import Header
-from fastapi import Path
-from fastapi import Query
-from fastapi import Request
 from starlette.responses import Response
 
 from ...tools import api_reference as openapi
-from ...tools.api_envelope import ETAG_LIST_PATTERN
 from ...tools.api_envelope import RequestRefused
+from . import parameters
 from . import schemas
-from .dependencies import api_request_with_body
-from .dependencies import authenticated_api
 from .error_handlers import EnvelopeRoute
-from .error_handlers import finish
 from .error_handlers import not_allowed
 
 COLLECTION_METHODS = ("GET", "HEAD", "POST")
@@ -44,151 +33,6 @@ HEADER_TEXTS = {
     "RateLimit-Remaining": "Requests left in the current window.",
     "RateLimit-Reset": "Seconds until the window resets.",
 }
-_PAGE = {"type": "integer", "minimum": 1, "maximum": openapi.MAX_INT}
-_SIZE = {"type": "integer", "minimum": 1, "maximum": openapi.MAX_PER_PAGE}
-_STATUS = "(" + "|".join(openapi.mapping.BOOKING_STATUSES) + ")"
-FILTER_SCHEMAS = {
-    "statuses": {"type": "string", "pattern": f"^{_STATUS}(,{_STATUS})*$"},
-    "datetime": {"type": "string", "format": "date-time"},
-    "date": {"type": "string", "format": "date"},
-    "id": {"type": "string", "pattern": "^[0-9]{1,10}$"},
-    "text": {"type": "string", "minLength": 1, "pattern": "^[^\\x00]+$"},
-}
-IF_MATCH = "ETag read before; 412 if the record changed since."
-IF_NONE_MATCH = "ETag read before; 304 if nothing changed."
-ETAG_LIST = {"type": "string", "pattern": ETAG_LIST_PATTERN}
-IDEMPOTENCY = (
-    "Same key and body: the first answer is replayed (`Idempotent-Replayed: "
-    "true`). Same key, other body: 422. While the first request runs: 409. Only "
-    "successful answers are kept (24 h)."
-)
-X_IDEMPOTENCY = (
-    "Same meaning as `Idempotency-Key`, for clients that send this name; when "
-    "both are sent they must be equal (else 400)."
-)
-
-
-def _names_pattern(names):
-    name = "(" + "|".join(names) + ")"
-    return f"^{name}(,{name})*$"
-
-
-def _query(alias, schema, description=None):
-    return (
-        alias,
-        Annotated[
-            str,
-            Query(alias=alias, description=description, json_schema_extra=schema),
-        ],
-    )
-
-
-def _header(alias, schema, description):
-    return (
-        alias,
-        Annotated[
-            str,
-            Header(alias=alias, description=description, json_schema_extra=schema),
-        ],
-    )
-
-
-def _read_parameters(spec, collections):
-    params = []
-    for item in [spec] + [collections[t] for _f, t in spec.relationships.values()]:
-        names = [
-            *item.schemas,
-            *openapi.READ_ONLY_ATTRIBUTES,
-            *item.relationships,
-        ]
-        params.append(
-            _query(
-                f"fields[{item.type}]",
-                {"type": "string", "pattern": _names_pattern(names)},
-                "Sparse fieldset: only these attributes and relationships.",
-            )
-        )
-    if spec.relationships:
-        params.append(
-            _query(
-                "include",
-                {"type": "string", "pattern": _names_pattern(spec.relationships)},
-                "Related resources to add under `included`.",
-            )
-        )
-    return [*params, _header("If-None-Match", ETAG_LIST, IF_NONE_MATCH)]
-
-
-def _list_parameters(spec, collections):
-    sorts = [f"-?{key}" for key in spec.sorts]
-    params = [
-        _query("page", _PAGE),
-        _query("per_page", _SIZE, f"Default {openapi.DEFAULT_PER_PAGE}."),
-        _query("page[number]", _PAGE),
-        _query("page[size]", _SIZE),
-        _query(
-            "sort",
-            {"type": "string", "pattern": _names_pattern(sorts)},
-            "Comma-separated sort keys, `-` for descending; the id breaks ties.",
-        ),
-    ]
-    for name, (_field, _op, kind, description) in spec.filters.items():
-        for alias in (name, f"filter[{name}]"):
-            params.append(_query(alias, FILTER_SCHEMAS[kind], description))
-    return params + _read_parameters(spec, collections)
-
-
-def _signature(parameters, with_id):
-    """A handler signature FastAPI reads: the dependencies, then ``parameters``
-    ((alias, annotation) pairs), documented but checked by the API model."""
-    signature = [
-        inspect.Parameter(
-            "api",
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=Annotated[object, Depends(authenticated_api)],
-        ),
-        inspect.Parameter(
-            "req",
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=Annotated[object, Depends(api_request_with_body)],
-        ),
-    ]
-    if with_id:
-        signature.append(
-            inspect.Parameter(
-                "id",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[
-                    str, Path(json_schema_extra={"pattern": schemas.ID_PATTERN})
-                ],
-            )
-        )
-    for index, (_alias, annotation) in enumerate(parameters):
-        signature.append(
-            inspect.Parameter(
-                f"p{index}",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=annotation,
-                default=None,
-            )
-        )
-    return inspect.Signature(signature)
-
-
-def _handler(spec, parameters, with_id):
-    async def handler(request, api, req, **_documented):
-        return finish(request, api._serve(spec, req))
-
-    signature = _signature(parameters, with_id)
-    handler.__signature__ = signature.replace(
-        parameters=[
-            inspect.Parameter(
-                "request", inspect.Parameter.KEYWORD_ONLY, annotation=Request
-            ),
-            *signature.parameters.values(),
-        ]
-    )
-    return handler
 
 
 def _headers(*names):
@@ -260,10 +104,10 @@ def collection_router(name, spec, collections, resource_models):
         "headers": _headers("X-Request-Id", "ETag"),
     }
     record_path = f"/{name}/{{id}}"
-    for path, parameters, with_id, operation_id, ok, errors in (
+    for path, documented, with_id, operation_id, ok, errors in (
         (
             f"/{name}",
-            _list_parameters(spec, collections),
+            parameters.list_parameters(spec, collections),
             False,
             f"list_{name}",
             _ok(many, f"A page of {name}", *read_headers),
@@ -271,14 +115,14 @@ def collection_router(name, spec, collections, resource_models):
         ),
         (
             record_path,
-            _read_parameters(spec, collections),
+            parameters.read_parameters(spec, collections),
             True,
             f"get_{rtype}",
             _ok(one, f"The {rtype}", *read_headers),
             (400, 401, 403, 404, 406, 429),
         ),
     ):
-        reader = _handler(spec, parameters, with_id)
+        reader = parameters.operation_handler(spec, documented, with_id)
         router.add_api_route(
             path,
             reader,
@@ -290,22 +134,13 @@ def collection_router(name, spec, collections, resource_models):
         )
         router.add_api_route(path, reader, methods=["HEAD"], include_in_schema=False)
     path = f"/{name}"
-    key_schema = {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 255,
-        "pattern": "^[!-~]+$",
-    }
-    idempotency = [
-        _header("Idempotency-Key", key_schema, IDEMPOTENCY),
-        _header("X-Idempotency-Key", key_schema, X_IDEMPOTENCY),
-    ]
-    if_match = _header("If-Match", ETAG_LIST, IF_MATCH)
+    idempotency = parameters.idempotency_headers()
+    if_match = parameters.if_match_header()
     _add_write_route(
         router,
         path,
         "POST",
-        _handler(spec, idempotency, False),
+        parameters.operation_handler(spec, idempotency, False),
         f"create_{rtype}",
         f"Create a {rtype}",
         {
@@ -341,7 +176,7 @@ def collection_router(name, spec, collections, resource_models):
             router,
             path,
             method,
-            _handler(spec, [*idempotency, if_match], True),
+            parameters.operation_handler(spec, [*idempotency, if_match], True),
             f"{verb}_{rtype}",
             f"{kind} a {rtype}",
             {
@@ -357,7 +192,7 @@ def collection_router(name, spec, collections, resource_models):
         router,
         path,
         "DELETE",
-        _handler(spec, [if_match], True),
+        parameters.operation_handler(spec, [if_match], True),
         f"delete_{rtype}",
         f"Delete a {rtype}",
         {

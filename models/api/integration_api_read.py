@@ -86,9 +86,7 @@ class IntegrationApiRead(models.AbstractModel):
         return rows
 
     def _read_fields(self, spec):
-        fields = [spec.codes.get(key, (key,))[0] for key in spec.attributes.values()]
-        fields += [field for field, _target in spec.relationships.values()]
-        return [*fields, "write_date"]
+        return [*spec.fields, "write_date"]
 
     def _resources(self, spec, rows, sparse):
         """Render rows read with :meth:`_read_fields` as JSON:API resources.

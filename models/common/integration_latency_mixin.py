@@ -20,6 +20,27 @@ RETENTION_PARAM = "integration_hub.call_counts_retention_days"
 DEFAULT_RETENTION_DAYS = 30
 
 
+def count_query(table, columns, unique):
+    """The ``INSERT ... ON CONFLICT`` adding one call to counting ``table``: a
+    row for the minute, ``columns`` (what was called, how it ended) and latency
+    bucket, or one more call and its duration on the row already there
+    (``unique``: the columns of the table's unique constraint).
+
+    Parameters: ``minute``, each of ``columns``, ``latency_bucket`` and
+    ``duration_ms`` (see :meth:`IntegrationLatencyMixin._count_params`).
+    """
+    names = ["minute", *columns, "latency_bucket"]
+    # The table and column names are the calling module's constants.
+    return f"""
+    INSERT INTO {table} AS t ({", ".join(names)}, call_count, duration_sum_ms)
+    VALUES ({", ".join(f"%({name})s" for name in names)}, 1, %(duration_ms)s)
+    ON CONFLICT ({", ".join(unique)}) DO UPDATE
+       SET call_count = t.call_count + 1,
+           duration_sum_ms = t.duration_sum_ms + EXCLUDED.duration_sum_ms
+    RETURNING call_count
+"""  # nosec B608  # constants composed, values passed as parameters
+
+
 class IntegrationLatencyMixin(models.AbstractModel):
     """Calls counted per minute and latency bucket, for flows that keep no row
     per call (REST requests, remote calls of a sync).

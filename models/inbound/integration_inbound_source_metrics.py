@@ -1,17 +1,15 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import timedelta
 
 from odoo import fields
 from odoo import models
 
+from ..common.computed_fields import figure
+from ..common.computed_fields import window_start
 from .processor import STATE_DONE
 from .processor import STATE_FAILED
 from .processor import STATE_IGNORED
 from .processor import STATE_QUEUED
-
-# The figures on the form cover this window.
-WINDOW = timedelta(hours=24)
 
 
 class IntegrationInboundSourceMetrics(models.Model):
@@ -23,36 +21,25 @@ class IntegrationInboundSourceMetrics(models.Model):
 
     _inherit = "integration.inbound.source"
 
-    metrics_received_24h = fields.Integer(
-        "Received (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_refused_24h = fields.Integer(
-        "Refused (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_processed_24h = fields.Integer(
-        "Processed (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_failed_24h = fields.Integer("Failed (24 h)", compute="_compute_metrics_24h")
-    metrics_ignored_24h = fields.Integer(
+    metrics_received_24h = figure("Received (24 h)")
+    metrics_refused_24h = figure("Refused (24 h)")
+    metrics_processed_24h = figure("Processed (24 h)")
+    metrics_failed_24h = figure("Failed (24 h)")
+    metrics_ignored_24h = figure(
         "Ignored (24 h)",
-        compute="_compute_metrics_24h",
         help="Messages of event types no handler serves, kept but not processed.",
     )
-    metrics_queued_24h = fields.Integer(
-        "Waiting (24 h)", compute="_compute_metrics_24h"
+    metrics_queued_24h = figure("Waiting (24 h)")
+    metrics_delay_avg_s_24h = figure(
+        "Average processing delay s (24 h)", fields.Float, digits=(16, 3)
     )
-    metrics_delay_avg_s_24h = fields.Float(
-        "Average processing delay s (24 h)",
-        compute="_compute_metrics_24h",
-        digits=(16, 3),
-    )
-    metrics_delay_p95_s_24h = fields.Float(
-        "p95 processing delay s (24 h)", compute="_compute_metrics_24h", digits=(16, 3)
+    metrics_delay_p95_s_24h = figure(
+        "p95 processing delay s (24 h)", fields.Float, digits=(16, 3)
     )
 
     def _compute_metrics_24h(self):
         metrics = self.env["integration.metrics.inbound"].sudo()
-        since = fields.Datetime.now() - WINDOW
+        since = window_start()
         ids = [source.id for source in self if source.id]
         counts = metrics._inbound_counts(since, ids)
         delays = metrics._inbound_delays(since, ids)

@@ -5,23 +5,18 @@ from odoo import fields
 from odoo import models
 
 from ...tools import prepared
+from ..common.integration_latency_mixin import count_query
 
 # One row per minute, route, status and latency bucket. Committed at once on
 # the module's own connection: the request's own transaction may roll back (a
 # 500, a conflict) and its request must still count; and concurrent requests
 # update the same row, which under the request's REPEATABLE READ would fail with
 # serialisation errors instead of waiting a moment.
-RECORD_QUERY = """
-    INSERT INTO integration_api_traffic AS t
-        (minute, route, status_code, status_class, latency_bucket, call_count,
-         duration_sum_ms)
-    VALUES (%(minute)s, %(route)s, %(status_code)s, %(status_class)s,
-            %(latency_bucket)s, 1, %(duration_ms)s)
-    ON CONFLICT (minute, route, status_code, latency_bucket) DO UPDATE
-       SET call_count = t.call_count + 1,
-           duration_sum_ms = t.duration_sum_ms + EXCLUDED.duration_sum_ms
-    RETURNING call_count
-"""
+RECORD_QUERY = count_query(
+    "integration_api_traffic",
+    ("route", "status_code", "status_class"),
+    unique=("minute", "route", "status_code", "latency_bucket"),
+)
 RECORD = prepared.Statement("integration_hub_api_traffic_record", RECORD_QUERY)
 THROTTLED_STATUS = 429
 

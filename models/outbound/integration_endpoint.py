@@ -12,6 +12,7 @@ from odoo.exceptions import ValidationError
 from ...tools import backoff
 from ...tools import redaction
 from ...tools import signatures
+from ..common import computed_fields
 from ..common.access import MANAGER
 from ..common.access import USER
 from ..common.access import requires_group
@@ -62,13 +63,9 @@ class IntegrationEndpoint(models.Model):
         required=True,
         groups="integration_hub.group_integration_manager",
     )
-    redacted_url = fields.Char(
-        string="URL (redacted)",
-        compute="_compute_redacted_url",
-        store=True,
-        # Computed with the INSERT: a first computation at commit would be
-        # tracked as a change from nothing.
-        precompute=True,
+    redacted_url = computed_fields.redacted_url(
+        "URL (redacted)",
+        "_compute_redacted_url",
         tracking=True,
         help="Scheme, host and port of the URL; its path, query values and user "
         "information are for Integration Managers only.",

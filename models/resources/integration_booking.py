@@ -28,22 +28,6 @@ STATUSES = [
 ]
 
 
-# Fields whose change is sent to two-way backends and announced to endpoints.
-SYNCED_FIELDS = {
-    "name",
-    "status",
-    "check_in",
-    "check_out",
-    "room",
-    "adults",
-    "children",
-    "amount",
-    "currency_id",
-    "notes",
-    "guest_id",
-}
-
-
 class IntegrationBooking(models.Model):
     """A stay of a guest: dates, room, party size and amount, kept in sync with
     external booking systems and published to webhook endpoints."""
@@ -122,7 +106,6 @@ class IntegrationBooking(models.Model):
             codes={"currency": ("currency_id", "res.currency", "name")},
             relationships={"guest": ("guest_id", "guests")},
             include=("guest",),
-            synced_fields=frozenset(SYNCED_FIELDS),
             filters={
                 "status": ("status", "in", "statuses", "Comma-separated statuses."),
                 "updated_since": resources.UPDATED_SINCE_FILTER,
@@ -136,7 +119,6 @@ class IntegrationBooking(models.Model):
                 "check_in": "check_in",
                 "check_out": "check_out",
                 "amount": "amount",
-                "updated_at": "write_date",
             },
             delete_rule=(
                 "A tentative booking is deleted. A confirmed or checked-in booking "

@@ -11,9 +11,6 @@ from ...tools import resources
 from ..common.access import USER
 from ..common.access import requires_group
 
-# Fields whose change is sent to two-way backends and announced to endpoints.
-SYNCED_FIELDS = {"name", "email", "phone", "street", "city", "zip", "country_id"}
-
 
 class ResPartner(models.Model):
     """Guests are partners flagged ``is_guest``, with their bookings."""
@@ -52,7 +49,6 @@ class ResPartner(models.Model):
             domain=(("is_guest", "=", True),),
             create_values={"is_guest": True},
             codes={"country_code": ("country_id", "res.country", "code")},
-            synced_fields=frozenset(SYNCED_FIELDS),
             filters={
                 "updated_since": resources.UPDATED_SINCE_FILTER,
                 "email": ("email", "=ilike", "text", "Exact e-mail, case-insensitive."),
@@ -62,7 +58,6 @@ class ResPartner(models.Model):
                 "name": "name",
                 "email": "email",
                 "city": "city",
-                "updated_at": "write_date",
             },
             delete_rule=(
                 "A guest without bookings is deleted (204). A guest with bookings, "

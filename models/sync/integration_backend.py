@@ -22,6 +22,7 @@ from odoo.exceptions import ValidationError
 
 from ...tools import merge
 from ...tools import redaction
+from ..common import computed_fields
 from ..common.access import MANAGER
 from ..common.access import requires_group
 from .integration_binding import STATE_ERROR
@@ -85,13 +86,9 @@ class IntegrationBackend(models.Model):
         groups="integration_hub.group_integration_manager",
         help="e.g. https://pms.example",
     )
-    redacted_base_url = fields.Char(
-        string="Base URL (redacted)",
-        compute="_compute_redacted_urls",
-        store=True,
-        # Computed with the INSERT: a first computation at commit would be
-        # tracked as a change from nothing.
-        precompute=True,
+    redacted_base_url = computed_fields.redacted_url(
+        "Base URL (redacted)",
+        "_compute_redacted_urls",
         tracking=True,
         help="Scheme, host and port of the base URL; the rest is for Integration "
         "Managers only.",
@@ -112,11 +109,8 @@ class IntegrationBackend(models.Model):
         groups="integration_hub.group_integration_manager",
         help="OAuth2 token endpoint; defaults to <base URL>/oauth/token",
     )
-    redacted_token_url = fields.Char(
-        string="Token URL (redacted)",
-        compute="_compute_redacted_urls",
-        store=True,
-        precompute=True,
+    redacted_token_url = computed_fields.redacted_url(
+        "Token URL (redacted)", "_compute_redacted_urls"
     )
     access_token = fields.Char(
         copy=False, groups="integration_hub.group_integration_manager"

@@ -6,6 +6,7 @@ from odoo import models
 from odoo.tools import Query
 
 from ...tools import prepared
+from ..common.integration_latency_mixin import count_query
 
 OUTCOME_OK = "ok"
 OUTCOME_ERROR = "error"
@@ -13,17 +14,11 @@ OUTCOMES = [(OUTCOME_OK, "Answered"), (OUTCOME_ERROR, "Error")]
 # One row per minute, backend, outcome, status and latency bucket; committed at
 # once on the module's own connection, so that the calls of a job that fails
 # (and rolls back) are counted too.
-RECORD_QUERY = """
-    INSERT INTO integration_backend_call AS t
-        (minute, backend_ref, outcome, status_code, latency_bucket, call_count,
-         duration_sum_ms)
-    VALUES (%(minute)s, %(backend_ref)s, %(outcome)s, %(status_code)s,
-            %(latency_bucket)s, 1, %(duration_ms)s)
-    ON CONFLICT (minute, backend_ref, outcome, status_code, latency_bucket)
-    DO UPDATE SET call_count = t.call_count + 1,
-                  duration_sum_ms = t.duration_sum_ms + EXCLUDED.duration_sum_ms
-    RETURNING call_count
-"""
+RECORD_QUERY = count_query(
+    "integration_backend_call",
+    ("backend_ref", "outcome", "status_code"),
+    unique=("minute", "backend_ref", "outcome", "status_code", "latency_bucket"),
+)
 RECORD = prepared.Statement("integration_hub_backend_call_record", RECORD_QUERY)
 
 

@@ -1,18 +1,16 @@
 # Copyright 2026 Integration Hub contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import time
-from datetime import timedelta
 
 from odoo import fields
 from odoo import models
 
 from ...tools import remote_client
+from ..common.computed_fields import figure
+from ..common.computed_fields import window_start
 from .integration_backend_call import OUTCOME_ERROR
 from .integration_backend_call import OUTCOME_OK
 from .integration_sync_run import STATE_FAILED
-
-# The figures on the form cover this window.
-WINDOW = timedelta(hours=24)
 
 
 class IntegrationBackendMetrics(models.Model):
@@ -27,41 +25,21 @@ class IntegrationBackendMetrics(models.Model):
 
     _inherit = "integration.backend"
 
-    metrics_runs_24h = fields.Integer("Runs (24 h)", compute="_compute_metrics_24h")
-    metrics_runs_failed_24h = fields.Integer(
-        "Failed runs (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_created_24h = fields.Integer(
-        "Records created (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_updated_24h = fields.Integer(
-        "Records updated (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_failed_24h = fields.Integer(
-        "Records failed (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_conflicts_opened_24h = fields.Integer(
-        "Conflicts opened (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_conflicts_resolved_24h = fields.Integer(
-        "Conflicts resolved (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_calls_24h = fields.Integer(
-        "Remote calls (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_call_errors_24h = fields.Integer(
-        "Remote errors (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_call_avg_ms_24h = fields.Float(
-        "Average remote latency ms (24 h)", compute="_compute_metrics_24h"
-    )
-    metrics_call_p95_ms_24h = fields.Float(
-        "p95 remote latency ms (24 h)", compute="_compute_metrics_24h"
-    )
+    metrics_runs_24h = figure("Runs (24 h)")
+    metrics_runs_failed_24h = figure("Failed runs (24 h)")
+    metrics_created_24h = figure("Records created (24 h)")
+    metrics_updated_24h = figure("Records updated (24 h)")
+    metrics_failed_24h = figure("Records failed (24 h)")
+    metrics_conflicts_opened_24h = figure("Conflicts opened (24 h)")
+    metrics_conflicts_resolved_24h = figure("Conflicts resolved (24 h)")
+    metrics_calls_24h = figure("Remote calls (24 h)")
+    metrics_call_errors_24h = figure("Remote errors (24 h)")
+    metrics_call_avg_ms_24h = figure("Average remote latency ms (24 h)", fields.Float)
+    metrics_call_p95_ms_24h = figure("p95 remote latency ms (24 h)", fields.Float)
 
     def _compute_metrics_24h(self):
         metrics = self.env["integration.metrics.sync"].sudo()
-        since = fields.Datetime.now() - WINDOW
+        since = window_start()
         ids = [backend.id for backend in self if backend.id]
         runs = metrics._sync_runs(since, ids)
         conflicts = metrics._sync_conflicts(since, ids)

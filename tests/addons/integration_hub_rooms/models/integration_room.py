@@ -69,7 +69,6 @@ class IntegrationRoom(models.Model):
             schemas=ROOM_SCHEMAS,
             parse=mapping.values_parser("room", ROOM_FIELDS, ROOM_PARSERS, ("number",)),
             serialize=mapping.attributes_serializer(ROOM_FIELDS),
-            synced_fields=frozenset(ROOM_FIELDS.values()),
             filters={
                 "updated_since": UPDATED_SINCE_FILTER,
                 "number": ("number", "=", "text", "Exact room number."),
@@ -78,7 +77,6 @@ class IntegrationRoom(models.Model):
                 "number": "number",
                 "capacity": "capacity",
                 "rate": "rate",
-                "updated_at": "write_date",
             },
             delete_rule="A room is deleted (204).",
         )
