@@ -108,9 +108,9 @@ class TestErrorDocumentation(HttpCase):
 
     def test_every_code_the_module_answers_is_documented_with_an_example(self):
         registry = {
-            code
+            code: status
             for _anchor, _title, _routes, codes in api_reference.error_code_areas()
-            for code in codes
+            for code, (status, _meaning, _remedy) in codes.items()
         }
         missing = {c: at for c, at in emitted_codes().items() if c not in registry}
         self.assertFalse(missing, "codes answered but not in tools/api_reference.py")
