@@ -36,6 +36,7 @@ import ast
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -543,14 +544,15 @@ def odoo_install_cmd(python, conf, *args):
     )
 
 
-def ensure_template(pg, python, demo=True):
+def ensure_template(pg, python, demo=True, apps=()):
     """A database with the module's dependencies installed, cloned for each run.
 
     Installing base, mail and queue_job takes most of a test run's set-up; keeping
     them in a template makes a second ``make test`` take seconds. Benchmarks use a
     template without demo data, so that only their own records are measured.
+    ``apps`` are installed too (Odoo's own runner tests the module among them).
     """
-    deps = sorted(manifest()["depends"])
+    deps = sorted({*manifest()["depends"], *apps})
     version = run(
         [python, "-c", "import odoo.release as r; print(r.version)"], quiet=True
     ).stdout.strip()
@@ -743,6 +745,15 @@ def check_test_imports():
             )
 
 
+# Odoo's own runner runs every test again in a database where these apps are
+# installed, as a typical database has them: their settings, menus, partners and
+# record rules must not change what the tests see.
+OTHER_APPS = ("sale_management", "crm", "website", "account")
+ODOO_RUNNER_SUMMARY = re.compile(
+    r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database"
+)
+
+
 # Run by pytest in a process of its own, after the others: schemathesis's
 # thousands of requests leave Odoo's threaded test server (one thread per
 # connection) unable to start threads for the tests that would follow.
@@ -761,7 +772,7 @@ def cmd_test(pytest_args):
         tests = ADDONS / MODULE / "tests"
         alone = tests / ALONE_TEST
         runs = [pytest_args] if pytest_args else [[tests, f"--ignore={alone}"], [alone]]
-        return pytest_in_fresh_db(
+        code = pytest_in_fresh_db(
             python,
             pg,
             db,
@@ -770,6 +781,61 @@ def cmd_test(pytest_args):
             [["-p", "same_tests", *args] for args in runs],
             started,
         )
+        if pytest_args:
+            return code
+        return odoo_runner_in_fresh_db(python, pg, f"{db}_odoo", port) or code
+
+
+def odoo_runner_in_fresh_db(python, pg, db, port):
+    """Run every test with Odoo's own runner, as OCA CI and Odoo.sh do
+    (``-i <addons> --test-enable --stop-after-init``), in a fresh ``db`` where
+    Sales, CRM, Website and Accounting are installed; return its exit code.
+
+    Its whole log goes to ``.build/odoo-runner-<db>.log``; the failures and the
+    runner's count are printed.
+    """
+    started = time.monotonic()
+    template = ensure_template(pg, python, apps=OTHER_APPS)
+    pg.clone(template, db)
+    conf = write_config(
+        pg, f"test-{db}", db, http_port=port, workers=0, addons_extra=[TEST_ADDONS]
+    )
+    modules = [MODULE, *test_addons()]
+    log = BUILD / f"odoo-runner-{db}.log"
+    say(
+        f"Odoo's own runner: installing {', '.join(modules)} with --test-enable in "
+        f"{db}, where {', '.join(OTHER_APPS)} are installed (log: {log})"
+    )
+    with log.open("w") as out:
+        proc = run(
+            odoo_cmd(
+                python,
+                conf,
+                "-i",
+                ",".join(modules),
+                "--test-enable",
+                "--test-tags",
+                ",".join(f"/{name}" for name in modules),
+                "--stop-after-init",
+                "--log-handler=py.warnings:ERROR",
+            ),
+            check=False,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    text = log.read_text(errors="replace")
+    for line in re.findall(r"^.* ERROR .*: (?:FAIL|ERROR): .*$", text, re.M):
+        print(line, flush=True)
+    summary = ODOO_RUNNER_SUMMARY.findall(text)
+    if not summary:
+        say(f"Odoo's runner ended without a test count (exit {proc.returncode})")
+        return proc.returncode or 1
+    failed, errors, count = summary[-1]
+    say(
+        f"Odoo's runner: {failed} failed, {errors} error(s) of {count} tests "
+        f"in {time.monotonic() - started:.0f} s (exit {proc.returncode})"
+    )
+    return proc.returncode or int(failed) + int(errors)
 
 
 def cmd_screenshots():
