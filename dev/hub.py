@@ -781,7 +781,7 @@ def cmd_test(pytest_args):
             [["-p", "same_tests", *args] for args in runs],
             started,
         )
-        if pytest_args:
+        if pytest_args or os.environ.get("INTEGRATION_HUB_ODOO_RUNNER") != "1":
             return code
         return odoo_runner_in_fresh_db(python, pg, f"{db}_odoo", port) or code
 
