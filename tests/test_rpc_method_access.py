@@ -483,6 +483,15 @@ class TestRpcMethodAccess(HttpCase):
                     "odoo.exceptions.AccessError",
                 )
         self.assertEqual(self.env["integration.sync.run"].search_count([]), runs_before)
+        # A manager of the first company neither tests nor resets another's.
+        for method in ("action_test_connection", "action_reset_circuit"):
+            with self.subTest(method=method):
+                self.assertEqual(
+                    self._call(
+                        "manager", "integration.backend", method, [backend_b.ids]
+                    ),
+                    "odoo.exceptions.AccessError",
+                )
         # The same user resyncs what is theirs.
         self.assertIsNone(
             self._call(
