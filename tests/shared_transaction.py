@@ -24,13 +24,8 @@ import contextlib
 import weakref
 
 from odoo.modules.registry import Registry
-from odoo.sql_db import TestCursor
 
 from ..tools import transactions
-
-
-def _in_test_transaction(cr):
-    return isinstance(cr, TestCursor) or Registry(cr.dbname).test_cr is cr
 
 
 class _TestConnection:
@@ -59,7 +54,7 @@ class TestModeTransactions(transactions.Transactions):
         return None
 
     def commit_keeping_cache(self, cr):
-        if not _in_test_transaction(cr):
+        if not Registry(cr.dbname).in_test_mode():
             return super().commit_keeping_cache(cr)
         cr.flush()
         return None
